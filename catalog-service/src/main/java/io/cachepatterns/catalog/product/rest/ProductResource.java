@@ -1,0 +1,86 @@
+package io.cachepatterns.catalog.product.rest;
+
+import io.cachepatterns.catalog.product.service.ProductInput;
+import io.cachepatterns.catalog.product.service.ProductService;
+import io.cachepatterns.catalog.product.service.ProductService.ProductPage;
+import io.cachepatterns.catalog.product.service.ProductView;
+import io.cachepatterns.shared.problem.Params;
+import io.cachepatterns.shared.problem.ProblemException;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+
+/** {@code /products}: the catalog's REST API. */
+@Path("/products")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class ProductResource {
+
+    /** Says where a read was served from: HIT, MISS, DEGRADED (Redis down) or BYPASS (cache off). */
+    public static final String CACHE_HEADER = "X-Cache";
+    static final int MAX_PAGE_SIZE = 100;
+
+    private final ProductService service;
+
+    public ProductResource(ProductService service) {
+        this.service = service;
+    }
+
+    /** A hit is sent as the cached JSON bytes: no decoding, no encoding. */
+    @GET
+    @Path("/{id}")
+    public Uni<Response> get(@RestPath String id) {
+        return service.find(Params.id("id", id)).map(read -> {
+            if (!read.isPresent()) {
+                throw ProblemException.notFound("no product " + id);
+            }
+            return Response.ok(read.encoded().getDelegate(), MediaType.APPLICATION_JSON_TYPE)
+                    .header(CACHE_HEADER, read.source().name())
+                    .build();
+        });
+    }
+
+    /** A page of products, optionally of one category; {@code size} is capped at 100. */
+    @GET
+    public Uni<ProductPage> list(@RestQuery @Size(max = 64) String category,
+                                 @RestQuery @DefaultValue("0") @Min(0) @Max(100_000) int page,
+                                 @RestQuery @DefaultValue("20") @Min(1) int size) {
+        return service.page(category, page, Math.min(size, MAX_PAGE_SIZE));
+    }
+
+    @POST
+    public Uni<Response> create(@Valid @NotNull ProductInput input, UriInfo uri) {
+        return service.create(input).map(created -> Response
+                .created(uri.getAbsolutePathBuilder().path(String.valueOf(created.id())).build())
+                .entity(created)
+                .build());
+    }
+
+    @PUT
+    @Path("/{id}")
+    public Uni<ProductView> update(@RestPath String id, @Valid @NotNull ProductInput input) {
+        return service.update(Params.id("id", id), input);
+    }
+
+    @DELETE
+    @Path("/{id}")
+    public Uni<Response> delete(@RestPath String id) {
+        return service.delete(Params.id("id", id)).replaceWith(Response.noContent().build());
+    }
+}

@@ -1,0 +1,106 @@
+package io.cachepatterns.catalog.product.service;
+
+import io.cachepatterns.catalog.product.Product;
+import io.cachepatterns.catalog.product.repository.ProductRepository;
+import io.cachepatterns.shared.patterns.CacheAside;
+import io.cachepatterns.shared.patterns.CacheRead;
+import io.cachepatterns.shared.patterns.Caches;
+import io.cachepatterns.shared.problem.ProblemException;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import io.vertx.pgclient.PgException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+/**
+ * The catalog's use of cache-aside: reads go through the {@code products} cache; writes commit to PostgreSQL and
+ * then invalidate, never the other way round.
+ */
+@ApplicationScoped
+public class ProductService {
+
+    public static final String CACHE = "products";
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private final ProductRepository repository;
+    private final CacheAside<ProductView> products;
+
+    public ProductService(ProductRepository repository, Caches caches) {
+        this.repository = repository;
+        this.products = caches.cacheAside(CACHE, ProductView.class);
+    }
+
+    /** The product with its cache source; absent if there is none. */
+    public Uni<CacheRead<ProductView>> find(long id) {
+        return products.read(String.valueOf(id), () -> Panache.withSession(() -> repository.findProduct(id))
+                .map(product -> product == null ? null : ProductView.of(product)));
+    }
+
+    public Uni<ProductPage> page(String category, int page, int size) {
+        return Panache.withSession(() -> repository.page(category, page, size)
+                .flatMap(products -> repository.countIn(category)
+                        .map(total -> new ProductPage(products.stream().map(ProductView::of).toList(), page, size,
+                                total))));
+    }
+
+    public Uni<ProductView> create(ProductInput input) {
+        return Panache.withTransaction(() -> {
+                    Product product = new Product();
+                    apply(input, product);
+                    return repository.persistAndFlush(product).map(ignored -> ProductView.of(product));
+                })
+                .onFailure(ProductService::isDuplicateSku).transform(ProductService::skuTaken)
+                // A "no such product" marker may be cached for this id; it is wrong from now on.
+                .call(view -> products.invalidate(String.valueOf(view.id())));
+    }
+
+    public Uni<ProductView> update(long id, ProductInput input) {
+        return Panache.withTransaction(() -> repository.findById(id)
+                        .onItem().ifNull().failWith(() -> ProblemException.notFound("no product " + id))
+                        .call(product -> {
+                            apply(input, product);
+                            return repository.flush(); // raises the version now, so the answer shows the new one
+                        })
+                        .map(ProductView::of))
+                .onFailure(ProductService::isDuplicateSku).transform(ProductService::skuTaken)
+                // After the commit, never before: before, a concurrent read could cache the old row again.
+                .call(view -> products.invalidate(String.valueOf(id)));
+    }
+
+    public Uni<Void> delete(long id) {
+        return Panache.withTransaction(() -> repository.deleteById(id))
+                .flatMap(deleted -> deleted
+                        ? products.invalidate(String.valueOf(id))
+                        : Uni.createFrom().failure(ProblemException.notFound("no product " + id)));
+    }
+
+    private static void apply(ProductInput input, Product product) {
+        product.sku = input.sku();
+        product.name = input.name();
+        product.description = input.description();
+        product.price = input.price();
+        product.currency = input.currency();
+        product.category = input.category();
+        // PostgreSQL keeps microseconds; truncating here makes the answer equal what a later read returns.
+        product.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    private static boolean isDuplicateSku(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Throwable skuTaken(Throwable failure) {
+        return ProblemException.conflict("sku", "a product with this sku exists already");
+    }
+
+    /** One page of products, and how many there are in all. */
+    public record ProductPage(List<ProductView> items, int page, int size, long total) {
+    }
+}

@@ -1,0 +1,59 @@
+package io.cachepatterns.shared.config;
+
+import io.cachepatterns.shared.core.CacheSettings;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithDefaults;
+import io.smallrye.config.WithParentName;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Each service declares its caches in {@code application.properties}:
+ * <pre>
+ * cache.products.ttl=300s
+ * cache.products.jitter=0.1
+ * cache.products.absent-ttl=30s
+ * </pre>
+ * A cache that is not named gets the defaults below.
+ */
+@ConfigMapping(prefix = "cache")
+public interface CacheConfig {
+
+    @WithParentName
+    @WithDefaults
+    Map<String, CacheSpec> caches();
+
+    default CacheSpec cache(String name) {
+        return caches().get(name);
+    }
+
+    interface CacheSpec {
+
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Raise it when the shape of the cached value changes: the keys change with it. */
+        @WithDefault("1")
+        int schemaVersion();
+
+        @WithDefault("300s")
+        Duration ttl();
+
+        @WithDefault("0.1")
+        double jitter();
+
+        @WithDefault("0s")
+        Duration absentTtl();
+
+        @WithDefault("5s")
+        Duration leaseTime();
+
+        @WithDefault("500ms")
+        Duration leaseWait();
+
+        default CacheSettings settings() {
+            return new CacheSettings(enabled(), ttl(), jitter(), absentTtl(), leaseTime(), leaseWait());
+        }
+    }
+}

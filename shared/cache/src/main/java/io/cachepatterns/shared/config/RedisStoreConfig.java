@@ -1,0 +1,38 @@
+package io.cachepatterns.shared.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/**
+ * How long a Redis call may take, and when the circuit breaker in front of Redis opens. While it is open, caches
+ * skip Redis and read from their loaders; it closes again on its own once trial calls succeed.
+ */
+@ConfigMapping(prefix = "cache-store")
+public interface RedisStoreConfig {
+
+    /** Longer than a healthy Redis ever needs on a LAN, short enough that a hung Redis costs little. */
+    @WithDefault("250ms")
+    Duration timeout();
+
+    Breaker breaker();
+
+    interface Breaker {
+
+        /** How many recent calls the breaker looks at. */
+        @WithDefault("20")
+        int requestVolume();
+
+        /** The share of those calls that must fail to open the breaker. */
+        @WithDefault("0.5")
+        double failureRatio();
+
+        /** How long the breaker stays open before it lets trial calls through. */
+        @WithDefault("2s")
+        Duration delay();
+
+        /** How many trial calls must succeed to close it again. */
+        @WithDefault("2")
+        int successThreshold();
+    }
+}

@@ -1,0 +1,120 @@
+package io.cachepatterns.shared.core;
+
+import io.cachepatterns.shared.config.RedisStoreConfig;
+import io.cachepatterns.shared.metrics.CacheMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import io.smallrye.faulttolerance.api.TypedGuard;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.buffer.Buffer;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.util.TypeLiteral;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The only class that talks to Redis. Every call has a timeout and goes through one circuit breaker, named
+ * {@code redis}: when Redis hangs or is gone, calls fail fast and the caches fall back to their loaders instead of
+ * queueing behind a dead connection.
+ *
+ * <p>Failures reach the caller as failed {@link Uni}s; deciding what a failure means (serve from the database, count
+ * it, retry an invalidation) is the patterns' business, not the store's.
+ */
+@ApplicationScoped
+public class RedisStore {
+
+    public static final String BREAKER_NAME = "redis";
+
+    private final Redis redis;
+    private final TypedGuard<Uni<Response>> guard;
+    private final Counter errors;
+
+    public RedisStore(Redis redis, RedisStoreConfig config, CacheMetrics metrics) {
+        this.redis = redis;
+        this.errors = metrics.registry().counter(CacheMetrics.REDIS_ERRORS);
+        AtomicInteger breakerState = metrics.registry().gauge(CacheMetrics.BREAKER_STATE, new AtomicInteger());
+        RedisStoreConfig.Breaker breaker = config.breaker();
+        this.guard = TypedGuard.create(new TypeLiteral<Uni<Response>>() {
+                })
+                .withTimeout().duration(config.timeout().toMillis(), ChronoUnit.MILLIS).done()
+                .withCircuitBreaker()
+                .name(BREAKER_NAME)
+                .when(failure -> !isNoScript(failure)) // a script Redis has not seen yet is not an outage
+                .requestVolumeThreshold(breaker.requestVolume())
+                .failureRatio(breaker.failureRatio())
+                .delay(breaker.delay().toMillis(), ChronoUnit.MILLIS)
+                .successThreshold(breaker.successThreshold())
+                .onStateChange(state -> breakerState.set(gaugeValue(state)))
+                .done()
+                .build();
+    }
+
+    /** The stored bytes, or {@code null} when the key does not exist. */
+    public Uni<Buffer> get(String key) {
+        return send(Request.cmd(Command.GET).arg(key)).map(response -> response == null ? null : response.toBuffer());
+    }
+
+    public Uni<Void> set(String key, Buffer value, Duration ttl) {
+        return send(Request.cmd(Command.SET).arg(key).arg(value).arg("PX").arg(ttl.toMillis())).replaceWithVoid();
+    }
+
+    /** {@code SET key value NX PX ttl}: true if this call created the key. */
+    public Uni<Boolean> setIfAbsent(String key, String value, Duration ttl) {
+        return send(Request.cmd(Command.SET).arg(key).arg(value).arg("NX").arg("PX").arg(ttl.toMillis()))
+                .map(response -> response != null);
+    }
+
+    /** Deletes keys; on Redis Cluster they must share a hash tag. */
+    public Uni<Long> delete(List<String> keys) {
+        Request request = Request.cmd(Command.DEL);
+        keys.forEach(request::arg);
+        return send(request).map(Response::toLong);
+    }
+
+    /**
+     * Runs a script by its SHA-1, sending the source only when this Redis has not seen it yet (after a restart or a
+     * {@code SCRIPT FLUSH}). Arguments are strings or {@link Buffer}s.
+     */
+    public Uni<Response> eval(LuaScript script, List<String> keys, List<?> args) {
+        return send(scriptRequest(Command.EVALSHA, script.sha1(), keys, args))
+                .onFailure(RedisStore::isNoScript)
+                .recoverWithUni(() -> send(scriptRequest(Command.EVAL, script.source(), keys, args)));
+    }
+
+    private Uni<Response> send(Request request) {
+        return guard.get(() -> redis.send(request))
+                .onFailure(failure -> !isNoScript(failure)).invoke(() -> errors.increment());
+    }
+
+    private static Request scriptRequest(Command command, String script, List<String> keys, List<?> args) {
+        Request request = Request.cmd(command).arg(script).arg(keys.size());
+        keys.forEach(request::arg);
+        for (Object arg : args) {
+            if (arg instanceof Buffer buffer) {
+                request.arg(buffer);
+            } else {
+                request.arg(String.valueOf(arg));
+            }
+        }
+        return request;
+    }
+
+    private static boolean isNoScript(Throwable failure) {
+        return failure.getMessage() != null && failure.getMessage().startsWith("NOSCRIPT");
+    }
+
+    /** 0 closed, 1 open, 2 half-open: a gauge, so that a dashboard can show when Redis was cut off. */
+    private static int gaugeValue(CircuitBreakerState state) {
+        return switch (state) {
+            case CLOSED -> 0;
+            case OPEN -> 1;
+            case HALF_OPEN -> 2;
+        };
+    }
+}

@@ -1,0 +1,60 @@
+package io.cachepatterns.shared.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * The one place that names the caches' meters. Every meter is tagged {@code cache} and {@code pattern}; Prometheus
+ * sees them as {@code cache_gets_total{result="hit"}}, {@code cache_load_seconds}, and so on.
+ */
+@ApplicationScoped
+public class CacheMetrics {
+
+    public static final String GETS = "cache.gets";
+    public static final String LOAD = "cache.load";
+    public static final String LOAD_FAILURES = "cache.load.failures";
+    public static final String STALE_SETS_REJECTED = "cache.stale.sets.rejected";
+    public static final String DEGRADED = "cache.degraded";
+    public static final String LEASE_WAIT_TIMEOUTS = "cache.lease.wait.timeouts";
+    public static final String INVALIDATIONS = "cache.invalidations";
+    public static final String INVALIDATION_FAILURES = "cache.invalidation.failures";
+    public static final String REDIS_ERRORS = "cache.redis.errors";
+    public static final String BREAKER_STATE = "cache.redis.breaker.state";
+
+    private final MeterRegistry registry;
+
+    public CacheMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** The meters of one cache, registered once so that the hot path only increments. */
+    public Meters forCache(String cache, String pattern) {
+        Tags tags = Tags.of("cache", cache, "pattern", pattern);
+        return new Meters(
+                registry.counter(GETS, tags.and("result", "hit")),
+                registry.counter(GETS, tags.and("result", "miss")),
+                Timer.builder(LOAD).tags(tags).publishPercentileHistogram().register(registry),
+                registry.counter(LOAD_FAILURES, tags),
+                registry.counter(STALE_SETS_REJECTED, tags),
+                registry.counter(DEGRADED, tags),
+                registry.counter(LEASE_WAIT_TIMEOUTS, tags),
+                registry.counter(INVALIDATIONS, tags),
+                registry.counter(INVALIDATION_FAILURES, tags));
+    }
+
+    /**
+     * @param degraded          reads and writes that skipped Redis because it failed or its breaker was open
+     * @param leaseWaitTimeouts misses that waited for another instance's load in vain and loaded themselves
+     */
+    public record Meters(Counter hits, Counter misses, Timer load, Counter loadFailures, Counter staleSetsRejected,
+                         Counter degraded, Counter leaseWaitTimeouts, Counter invalidations,
+                         Counter invalidationFailures) {
+    }
+}

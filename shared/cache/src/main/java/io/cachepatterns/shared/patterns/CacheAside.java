@@ -1,0 +1,221 @@
+package io.cachepatterns.shared.patterns;
+
+import io.cachepatterns.shared.core.CacheSettings;
+import io.cachepatterns.shared.core.KeySpace;
+import io.cachepatterns.shared.core.RedisStore;
+import io.cachepatterns.shared.core.ValueCodec;
+import io.cachepatterns.shared.core.VertxContexts;
+import io.cachepatterns.shared.metrics.CacheMetrics;
+import io.cachepatterns.shared.patterns.CacheRead.Source;
+import io.cachepatterns.shared.stampede.Lease;
+import io.cachepatterns.shared.stampede.SingleFlight;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.mutiny.core.buffer.Buffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Cache-aside: the caller reads the cache and, on a miss, the loader fills it.
+ *
+ * <p><b>Trade-off.</b> Reads after the first are served from Redis; writes go to the database only, and the writer
+ * calls {@link #invalidate} <em>after</em> its transaction commits. Between the commit and the invalidation a reader
+ * can still get the old value, and if an invalidation cannot reach Redis the old value can live until its TTL ends:
+ * staleness is bounded by the TTL.
+ *
+ * <p><b>Guarantees.</b>
+ * <ul>
+ *   <li>No stale set: a load that read the database before a write committed cannot write its old value back after
+ *       the invalidation (the write-back needs a {@link Lease} that the invalidation deletes).</li>
+ *   <li>No stampede: concurrent misses of one key share one load per instance ({@link SingleFlight}) and, across
+ *       instances, one instance loads while the others wait up to {@code leaseWait} for its value.</li>
+ *   <li>Redis is optional: when it fails or its breaker is open, reads go to the loader (counted as degraded) and
+ *       caching resumes by itself when Redis is back.</li>
+ * </ul>
+ * Nothing is ever lost: the database holds every value; the cache holds copies.
+ */
+public class CacheAside<T> {
+
+    public static final String PATTERN = "cache-aside";
+
+    private static final Logger LOG = Logger.getLogger(CacheAside.class);
+    private static final Duration FILL_POLL = Duration.ofMillis(20);
+    private static final int INVALIDATION_ATTEMPTS = 3;
+
+    private final String name;
+    private final KeySpace keys;
+    private final ValueCodec<T> codec;
+    private final CacheSettings settings;
+    private final RedisStore store;
+    private final Lease lease;
+    private final CacheMetrics.Meters meters;
+    private final SingleFlight<CacheRead<T>> singleFlight = new SingleFlight<>();
+
+    public CacheAside(String name, KeySpace keys, ValueCodec<T> codec, CacheSettings settings, RedisStore store,
+                      CacheMetrics metrics) {
+        this(name, keys, codec, settings, store, metrics.forCache(name, PATTERN));
+    }
+
+    protected CacheAside(String name, KeySpace keys, ValueCodec<T> codec, CacheSettings settings, RedisStore store,
+                         CacheMetrics.Meters meters) {
+        this.name = name;
+        this.keys = keys;
+        this.codec = codec;
+        this.settings = settings;
+        this.store = store;
+        this.lease = new Lease(store);
+        this.meters = meters;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public ValueCodec<T> codec() {
+        return codec;
+    }
+
+    /** The value of {@code id}: cached, or loaded and cached; {@code null} if the loader finds nothing. */
+    public Uni<T> get(String id, Supplier<Uni<T>> loader) {
+        return read(id, loader).map(CacheRead::value);
+    }
+
+    /**
+     * Like {@link #get}, but says where the value came from and keeps its encoded bytes, so that a REST resource can
+     * send a hit on without decoding it.
+     */
+    public Uni<CacheRead<T>> read(String id, Supplier<Uni<T>> loader) {
+        if (!settings.enabled()) {
+            return load(loader).map(value -> loaded(Source.BYPASS, value));
+        }
+        String key = keys.dataKey(id);
+        Context context = VertxContexts.current();
+        return store.get(key)
+                .onItemOrFailure().transformToUni((cached, failure) -> {
+                    if (failure != null) {
+                        return degraded(context, loader, failure);
+                    }
+                    if (cached != null) {
+                        meters.hits().increment();
+                        return Uni.createFrom().item(fromCache(cached));
+                    }
+                    meters.misses().increment();
+                    return singleFlight.run(key, () -> loadUnderLease(id, context, loader));
+                });
+    }
+
+    /**
+     * Removes the cached value of {@code id} and voids any load under way. Call it after the database transaction
+     * commits, never before: before, a concurrent reader could cache the old row again.
+     *
+     * <p>Never fails: the write it follows has committed and must be acknowledged. An invalidation that cannot reach
+     * Redis is retried a few times, then counted; the old value then lives at most until its TTL ends.
+     */
+    public Uni<Void> invalidate(String id) {
+        if (!settings.enabled()) {
+            return Uni.createFrom().voidItem();
+        }
+        return store.delete(List.of(keys.dataKey(id), keys.leaseKey(id)))
+                .onFailure().retry().withBackOff(Duration.ofMillis(50)).atMost(INVALIDATION_ATTEMPTS - 1)
+                .onItemOrFailure().transform((deleted, failure) -> {
+                    if (failure != null) {
+                        meters.invalidationFailures().increment();
+                        LOG.warnf("cache %s: invalidation of %s failed, the old value may live until its TTL: %s",
+                                name, id, failure.toString());
+                    } else {
+                        meters.invalidations().increment();
+                    }
+                    return null;
+                });
+    }
+
+    private Uni<CacheRead<T>> loadUnderLease(String id, Context context, Supplier<Uni<T>> loader) {
+        String leaseKey = keys.leaseKey(id);
+        return lease.tryAcquire(leaseKey, settings.leaseTime())
+                .onItemOrFailure().transformToUni((token, failure) -> {
+                    if (failure != null) {
+                        return degraded(context, loader, failure);
+                    }
+                    if (token == null) {
+                        return waitForOtherLoad(id, context, loader);
+                    }
+                    return VertxContexts.runOn(context, () -> load(loader))
+                            .onFailure().call(() -> lease.release(leaseKey, token)
+                                    .onFailure().recoverWithNull())
+                            .flatMap(value -> fill(id, token, value));
+                });
+    }
+
+    private Uni<CacheRead<T>> fill(String id, String token, T value) {
+        CacheRead<T> read = loaded(Source.MISS, value);
+        if (value == null && !settings.cachesAbsence()) {
+            return lease.release(keys.leaseKey(id), token).onFailure().recoverWithNull().replaceWith(read);
+        }
+        Buffer bytes = value == null ? Buffer.buffer() : read.encoded();
+        Duration ttl = value == null ? settings.absentTtl() : settings.ttlWithJitter();
+        return lease.fill(keys.dataKey(id), keys.leaseKey(id), token, bytes, ttl)
+                .onItemOrFailure().transform((written, failure) -> {
+                    if (failure != null) {
+                        meters.degraded().increment();
+                    } else if (!written) {
+                        // Invalidated (or the lease expired) while we loaded: our value may be older than the
+                        // database's, so it must not be cached. The caller still gets it: it was true when read.
+                        meters.staleSetsRejected().increment();
+                    }
+                    return read;
+                });
+    }
+
+    /** Another instance holds the lease: take its value when it lands, or load without caching after leaseWait. */
+    private Uni<CacheRead<T>> waitForOtherLoad(String id, Context context, Supplier<Uni<T>> loader) {
+        long deadline = System.nanoTime() + settings.leaseWait().toNanos();
+        return pollForFill(keys.dataKey(id), context, deadline)
+                .flatMap(cached -> {
+                    if (cached != null) {
+                        return Uni.createFrom().item(fromCache(cached));
+                    }
+                    meters.leaseWaitTimeouts().increment();
+                    return VertxContexts.runOn(context, () -> load(loader)).map(value -> loaded(Source.MISS, value));
+                });
+    }
+
+    private Uni<Buffer> pollForFill(String key, Context context, long deadline) {
+        if (System.nanoTime() >= deadline) {
+            return Uni.createFrom().nullItem();
+        }
+        return VertxContexts.sleep(context, FILL_POLL)
+                .flatMap(ignored -> store.get(key))
+                .onFailure().recoverWithNull()
+                .flatMap(cached -> cached != null
+                        ? Uni.createFrom().item(cached)
+                        : pollForFill(key, context, deadline));
+    }
+
+    private Uni<CacheRead<T>> degraded(Context context, Supplier<Uni<T>> loader, Throwable failure) {
+        meters.degraded().increment();
+        LOG.debugf("cache %s: Redis unavailable (%s), reading from the loader", name, failure.toString());
+        return VertxContexts.runOn(context, () -> load(loader)).map(value -> loaded(Source.DEGRADED, value));
+    }
+
+    private Uni<T> load(Supplier<Uni<T>> loader) {
+        long start = System.nanoTime();
+        return Uni.createFrom().deferred(() -> loader.get())
+                .onItemOrFailure().invoke((value, failure) -> {
+                    meters.load().record(Duration.ofNanos(System.nanoTime() - start));
+                    if (failure != null) {
+                        meters.loadFailures().increment();
+                    }
+                });
+    }
+
+    private CacheRead<T> fromCache(Buffer cached) {
+        // A zero-length value is the marker for "the loader found nothing" (JSON is never empty).
+        return cached.length() == 0 ? CacheRead.loaded(Source.HIT, null, null, codec) : CacheRead.cached(cached, codec);
+    }
+
+    private CacheRead<T> loaded(Source source, T value) {
+        return CacheRead.loaded(source, value, value == null ? null : codec.encode(value), codec);
+    }
+}

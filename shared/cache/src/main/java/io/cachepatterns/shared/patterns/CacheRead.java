@@ -1,0 +1,66 @@
+package io.cachepatterns.shared.patterns;
+
+import io.cachepatterns.shared.core.ValueCodec;
+import io.vertx.mutiny.core.buffer.Buffer;
+
+/**
+ * What a cache read found: where the value came from, its encoded bytes (for sending on untouched) and the value
+ * itself, decoded only if somebody asks. A {@code null} value means "no such thing", as the loader said.
+ */
+public final class CacheRead<T> {
+
+    /** Where the answer came from; REST resources show it as the {@code X-Cache} header. */
+    public enum Source {
+        /** From Redis. */
+        HIT,
+        /** Loaded on a miss, and put in the cache unless an invalidation voided the load. */
+        MISS,
+        /** Loaded because Redis failed or its breaker is open; not cached. */
+        DEGRADED,
+        /** Loaded because the cache is switched off. */
+        BYPASS
+    }
+
+    private final Source source;
+    private final Buffer encoded;
+    private final ValueCodec<T> codec;
+    private volatile T value;
+
+    private CacheRead(Source source, Buffer encoded, T value, ValueCodec<T> codec) {
+        this.source = source;
+        this.encoded = encoded;
+        this.value = value;
+        this.codec = codec;
+    }
+
+    static <T> CacheRead<T> cached(Buffer encoded, ValueCodec<T> codec) {
+        return new CacheRead<>(Source.HIT, encoded, null, codec);
+    }
+
+    static <T> CacheRead<T> loaded(Source source, T value, Buffer encoded, ValueCodec<T> codec) {
+        return new CacheRead<>(source, encoded, value, codec);
+    }
+
+    public Source source() {
+        return source;
+    }
+
+    public boolean isPresent() {
+        return encoded != null;
+    }
+
+    /** The value's bytes in the codec's media type, or {@code null} when there is no such value. */
+    public Buffer encoded() {
+        return encoded;
+    }
+
+    /** The value, or {@code null} when there is no such value. */
+    public T value() {
+        T current = value;
+        if (current == null && encoded != null) {
+            current = codec.decode(encoded);
+            value = current;
+        }
+        return current;
+    }
+}

@@ -1,0 +1,36 @@
+package io.cachepatterns.shared.problem;
+
+import java.util.List;
+
+/** Thrown by services for an expected failure (not found, conflict, …); answered as a {@link Problem}. */
+public class ProblemException extends RuntimeException {
+
+    private final transient Problem problem;
+
+    public ProblemException(Problem problem) {
+        super(problem.title() + ": " + problem.detail(), null, false, false);
+        this.problem = problem;
+    }
+
+    public Problem problem() {
+        return problem;
+    }
+
+    public static ProblemException notFound(String detail) {
+        return new ProblemException(Problem.of(404, "Not Found", detail));
+    }
+
+    public static ProblemException conflict(String field, String detail) {
+        return new ProblemException(Problem.ofFields(409, "Conflict", detail,
+                List.of(new Problem.FieldError(field, detail))));
+    }
+
+    public static ProblemException badRequest(String field, String detail) {
+        return new ProblemException(Problem.ofFields(400, "Bad Request", detail,
+                List.of(new Problem.FieldError(field, detail))));
+    }
+
+    public static ProblemException unavailable(String detail) {
+        return new ProblemException(Problem.of(503, "Service Unavailable", detail));
+    }
+}

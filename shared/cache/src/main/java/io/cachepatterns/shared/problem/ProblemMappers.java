@@ -1,0 +1,128 @@
+package io.cachepatterns.shared.problem;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.Path;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * Turns every error into {@code application/problem+json}, the same way in every service: bad input is a 4xx that
+ * names the field, and nothing internal leaks into a 500.
+ */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    private final ObjectMapper mapper;
+
+    public ProblemMappers(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    @ServerExceptionMapper
+    public Response problem(ProblemException e) {
+        return respond(e.problem());
+    }
+
+    @ServerExceptionMapper
+    public Response invalid(ConstraintViolationException e) {
+        List<Problem.FieldError> errors = e.getConstraintViolations().stream()
+                .map(v -> new Problem.FieldError(fieldOf(v), v.getMessage()))
+                .sorted(Comparator.comparing(Problem.FieldError::field))
+                .toList();
+        String detail = errors.stream().map(f -> f.field() + ": " + f.message()).collect(Collectors.joining("; "));
+        return respond(Problem.ofFields(400, "Bad Request", detail, errors));
+    }
+
+    @ServerExceptionMapper
+    public Response malformed(JsonParseException e) {
+        return respond(Problem.of(400, "Bad Request", "the body is not well-formed JSON: " + e.getOriginalMessage()));
+    }
+
+    @ServerExceptionMapper
+    public Response unreadable(JsonMappingException e) {
+        String field = pathOf(e);
+        String detail;
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            detail = "unknown field";
+            field = unknown.getPropertyName();
+        } else if (e instanceof InvalidFormatException format) {
+            detail = "cannot read '" + format.getValue() + "' as " + format.getTargetType().getSimpleName();
+        } else {
+            detail = "has the wrong type or shape";
+        }
+        if (field.isEmpty()) {
+            return respond(Problem.of(400, "Bad Request", "the body does not have the expected shape"));
+        }
+        return respond(Problem.ofFields(400, "Bad Request", field + ": " + detail,
+                List.of(new Problem.FieldError(field, detail))));
+    }
+
+    @ServerExceptionMapper
+    public Response json(JsonProcessingException e) {
+        return respond(Problem.of(400, "Bad Request", "the body cannot be read as JSON"));
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        Response.StatusType status = e.getResponse().getStatusInfo();
+        if (status.getStatusCode() >= 500) {
+            LOG.error("request failed", e);
+            return respond(Problem.of(status.getStatusCode(), status.getReasonPhrase(), "the request failed"));
+        }
+        return respond(Problem.of(status.getStatusCode(), status.getReasonPhrase(), e.getMessage()));
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e) {
+        LOG.error("unexpected failure", e);
+        return respond(Problem.of(500, "Internal Server Error", "an unexpected error occurred; it has been logged"));
+    }
+
+    private Response respond(Problem problem) {
+        try {
+            return Response.status(problem.status())
+                    .type(Problem.MEDIA_TYPE)
+                    .entity(mapper.writeValueAsBytes(problem))
+                    .build();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code create.body.price} → {@code price}: the method and parameter names mean nothing to a client. */
+    private static String fieldOf(ConstraintViolation<?> violation) {
+        List<String> nodes = StreamSupport.stream(violation.getPropertyPath().spliterator(), false)
+                .filter(node -> node.getName() != null)
+                .map(Path.Node::getName)
+                .toList();
+        if (nodes.size() > 2 && isParameterPath(violation)) {
+            return String.join(".", nodes.subList(2, nodes.size()));
+        }
+        return nodes.isEmpty() ? "" : nodes.get(nodes.size() - 1);
+    }
+
+    private static boolean isParameterPath(ConstraintViolation<?> violation) {
+        var first = violation.getPropertyPath().iterator().next();
+        return first.getKind() == jakarta.validation.ElementKind.METHOD;
+    }
+
+    private static String pathOf(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining("."));
+    }
+}

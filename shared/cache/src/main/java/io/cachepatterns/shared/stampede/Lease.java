@@ -1,0 +1,47 @@
+package io.cachepatterns.shared.stampede;
+
+import io.cachepatterns.shared.core.LuaScript;
+import io.cachepatterns.shared.core.RedisStore;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.buffer.Buffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * One load per key across all instances, after Facebook's memcache leases.
+ *
+ * <p>A miss asks for the lease ({@code SET lease token NX PX leaseTime}); the one instance that gets it loads, the
+ * others wait briefly for its value. The token also guards the write-back: {@link #fill} writes only while the lease
+ * is still the caller's, and an invalidation deletes the lease, so a load that read the database before a write
+ * committed cannot put the old value back. A lease that outlives its holder (a crash) expires after
+ * {@code leaseTime}.
+ */
+public final class Lease {
+
+    private static final LuaScript FILL = LuaScript.load("/io/cachepatterns/shared/core/set-if-lease-held.lua");
+    private static final LuaScript RELEASE = LuaScript.load("/io/cachepatterns/shared/core/release-lease.lua");
+
+    private final RedisStore store;
+
+    public Lease(RedisStore store) {
+        this.store = store;
+    }
+
+    /** A token if this caller now holds the lease on {@code leaseKey}, else {@code null}. */
+    public Uni<String> tryAcquire(String leaseKey, Duration leaseTime) {
+        String token = UUID.randomUUID().toString();
+        return store.setIfAbsent(leaseKey, token, leaseTime).map(acquired -> acquired ? token : null);
+    }
+
+    /** Writes {@code value} with {@code ttl} and ends the lease; false if the lease was voided or expired. */
+    public Uni<Boolean> fill(String dataKey, String leaseKey, String token, Buffer value, Duration ttl) {
+        return store.eval(FILL, List.of(dataKey, leaseKey), List.of(token, value, ttl.toMillis()))
+                .map(response -> response.toLong() == 1L);
+    }
+
+    /** Gives the lease back so that others need not wait for it to expire. */
+    public Uni<Void> release(String leaseKey, String token) {
+        return store.eval(RELEASE, List.of(leaseKey), List.of(token)).replaceWithVoid();
+    }
+}

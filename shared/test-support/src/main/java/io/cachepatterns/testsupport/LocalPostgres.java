@@ -1,0 +1,152 @@
+package io.cachepatterns.testsupport;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A PostgreSQL server process: the installed binaries where there are any, else the zonky embedded distribution
+ * that Maven fetched.
+ *
+ * <p>PostgreSQL refuses to run as root. As root (CI runs so) the server runs as the {@code postgres} user, or
+ * {@code nobody} where there is none, through {@code setpriv}, which replaces itself with the server so that the
+ * process we hold is the server's own.
+ */
+final class LocalPostgres implements AutoCloseable {
+
+    private static final String SUPERUSER = "postgres";
+
+    private final PostgresAddress address;
+    private final String description;
+    private final AutoCloseable stopper;
+
+    private LocalPostgres(PostgresAddress address, String description, AutoCloseable stopper) {
+        this.address = address;
+        this.description = description;
+        this.stopper = stopper;
+    }
+
+    static LocalPostgres start(int port) {
+        Optional<Path> bin = installedBinDir();
+        if (bin.isPresent()) {
+            return startInstalled(bin.get(), port);
+        }
+        if (Processes.isRoot()) {
+            throw new IllegalStateException("PostgreSQL refuses to run as root and no installed binaries were found"
+                    + " to run as another user: install PostgreSQL (Debian: apt-get install postgresql) or run as"
+                    + " a non-root user, who gets the embedded distribution");
+        }
+        return startEmbedded(port);
+    }
+
+    PostgresAddress address() {
+        return address;
+    }
+
+    String description() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        try {
+            stopper.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot stop PostgreSQL", e);
+        }
+    }
+
+    private static LocalPostgres startInstalled(Path bin, int port) {
+        try {
+            Path dataDir = Files.createTempDirectory("cache-patterns-pg-");
+            Optional<String> runAs = Processes.isRoot() ? Optional.of(unprivilegedUser()) : Optional.empty();
+            if (runAs.isPresent()) {
+                Processes.run(List.of("chown", "-R", runAs.get(), dataDir.toString()));
+            }
+            Processes.run(asUser(runAs, List.of(bin.resolve("initdb").toString(), "-D", dataDir.toString(),
+                    "-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync")));
+            // Durability settings off: a test server is thrown away, and fsync would only slow the tests.
+            Process server = new ProcessBuilder(asUser(runAs, List.of(bin.resolve("postgres").toString(),
+                    "-D", dataDir.toString(), "-p", String.valueOf(port), "-k", dataDir.toString(),
+                    "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+                    "-c", "full_page_writes=off", "-c", "max_connections=200")))
+                    .redirectErrorStream(true)
+                    .redirectOutput(dataDir.resolve("server.log").toFile())
+                    .start();
+            PostgresAddress address = new PostgresAddress("127.0.0.1", port, SUPERUSER, SUPERUSER, "postgres");
+            Processes.waitUntil(Duration.ofSeconds(30), () -> Processes.accepts(address), () -> "PostgreSQL on port "
+                    + port + " did not start; log: " + Processes.tail(dataDir.resolve("server.log")));
+            AutoCloseable stopper = () -> {
+                Processes.interrupt(server);
+                Processes.deleteTree(dataDir);
+            };
+            return new LocalPostgres(address, "PostgreSQL from " + bin + runAs.map(u -> " as " + u).orElse(""),
+                    stopper);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static LocalPostgres startEmbedded(int port) {
+        try {
+            EmbeddedPostgres postgres = EmbeddedPostgres.builder().setPort(port).start();
+            PostgresAddress address = new PostgresAddress("127.0.0.1", port, SUPERUSER, SUPERUSER, "postgres");
+            return new LocalPostgres(address, "embedded PostgreSQL (zonky)", postgres);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the embedded PostgreSQL", e);
+        }
+    }
+
+    private static List<String> asUser(Optional<String> user, List<String> command) {
+        if (user.isEmpty()) {
+            return command;
+        }
+        List<String> wrapped = new ArrayList<>(List.of("setpriv", "--reuid=" + user.get(), "--regid=" + user.get(),
+                "--init-groups", "--"));
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
+    private static String unprivilegedUser() {
+        return Processes.userExists("postgres") ? "postgres" : "nobody";
+    }
+
+    /** {@code PG_BIN}, the directory of {@code pg_ctl} on the PATH, or Debian's newest under /usr/lib/postgresql. */
+    private static Optional<Path> installedBinDir() {
+        Optional<Path> fromEnv = Optional.ofNullable(System.getenv("PG_BIN")).map(Path::of);
+        if (fromEnv.isPresent()) {
+            return fromEnv;
+        }
+        Optional<Path> onPath = Processes.onPath("initdb").map(Processes::realPath).map(Path::getParent);
+        if (onPath.isPresent()) {
+            return onPath;
+        }
+        Path debian = Path.of("/usr/lib/postgresql");
+        if (!Files.isDirectory(debian)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> versions = Files.list(debian)) {
+            return versions.map(v -> v.resolve("bin"))
+                    .filter(b -> Files.isExecutable(b.resolve("initdb")))
+                    .max(Comparator.comparing(b -> versionOf(b.getParent())));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static int versionOf(Path versionDir) {
+        try {
+            return Integer.parseInt(versionDir.getFileName().toString());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.cachepatterns.testsupport;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * A {@code redis-server} process: Debian's where it is installed, else the binary that the
+ * {@code com.github.codemonstur:embedded-redis} jar carries, so that a JDK is enough.
+ */
+final class LocalRedis implements AutoCloseable {
+
+    private final Path binary;
+    private final int port;
+    private final Path workDir;
+    private Process process;
+
+    private LocalRedis(Path binary, int port, Path workDir) {
+        this.binary = binary;
+        this.port = port;
+        this.workDir = workDir;
+    }
+
+    static LocalRedis start(int port) {
+        try {
+            Path workDir = Files.createTempDirectory("cache-patterns-redis-");
+            Path binary = installed().orElseGet(() -> extractEmbedded(workDir));
+            LocalRedis redis = new LocalRedis(binary, port, workDir);
+            redis.restart();
+            return redis;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    String description() {
+        return "redis-server " + binary;
+    }
+
+    synchronized void restart() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        // No persistence: a test server starts empty and leaves nothing behind.
+        List<String> command = List.of(binary.toString(), "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", workDir.toString(), "--daemonize", "no");
+        try {
+            process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(workDir.resolve("redis.log").toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + binary, e);
+        }
+        Processes.waitUntil(Duration.ofSeconds(20), this::answersPing, () -> "redis-server on port " + port
+                + " did not answer PING; log: " + Processes.tail(workDir.resolve("redis.log")));
+    }
+
+    synchronized void stop() {
+        if (process != null) {
+            Processes.terminate(process);
+            process = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        Processes.deleteTree(workDir);
+    }
+
+    private boolean answersPing() {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(1000);
+            socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] reply = socket.getInputStream().readNBytes(7);
+            return new String(reply, StandardCharsets.US_ASCII).startsWith("+PONG");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Optional<Path> installed() {
+        return Processes.onPath("redis-server");
+    }
+
+    private static Path extractEmbedded(Path dir) {
+        String resource = embeddedResourceName();
+        Path target = dir.resolve("redis-server");
+        try (InputStream in = LocalRedis.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("no redis-server on PATH and no embedded binary " + resource);
+            }
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (!target.toFile().setExecutable(true)) {
+            throw new IllegalStateException("cannot make " + target + " executable");
+        }
+        return target;
+    }
+
+    /** The binaries inside the embedded-redis jar, by platform. */
+    private static String embeddedResourceName() {
+        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
+        boolean arm = arch.contains("aarch64") || arch.contains("arm64");
+        if (os.contains("mac")) {
+            return arm ? "redis-server-6.2.6-v5-darwin-arm64" : "redis-server-6.2.6-v5-darwin-amd64";
+        }
+        return arm ? "redis-server-6.2.7-linux-arm64" : "redis-server-6.2.6-v5-linux-amd64";
+    }
+}

@@ -1,0 +1,79 @@
+package io.cachepatterns.testsupport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+
+/** Redis and PostgreSQL as server processes on this machine, on free loopback ports. */
+final class LocalServers implements Servers {
+
+    private final LocalRedis redis;
+    private final LocalPostgres postgres;
+
+    private LocalServers(LocalRedis redis, LocalPostgres postgres) {
+        this.redis = redis;
+        this.postgres = postgres;
+    }
+
+    static LocalServers start() {
+        LocalRedis redis = LocalRedis.start(freePort());
+        try {
+            return new LocalServers(redis, LocalPostgres.start(freePort()));
+        } catch (RuntimeException e) {
+            redis.close();
+            throw e;
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String redisUrl() {
+        return "redis://127.0.0.1:" + redis.port();
+    }
+
+    @Override
+    public PostgresAddress postgres() {
+        return postgres.address();
+    }
+
+    @Override
+    public void stopRedis() {
+        redis.stop();
+    }
+
+    @Override
+    public void startRedis() {
+        redis.restart();
+    }
+
+    @Override
+    public boolean canStopRedis() {
+        return true;
+    }
+
+    @Override
+    public void createDatabase(String name) {
+        postgres.address().createDatabase(name);
+    }
+
+    @Override
+    public String description() {
+        return "local processes: " + redis.description() + " at " + redisUrl() + ", " + postgres.description();
+    }
+
+    @Override
+    public void close() {
+        try {
+            redis.close();
+        } finally {
+            postgres.close();
+        }
+    }
+}

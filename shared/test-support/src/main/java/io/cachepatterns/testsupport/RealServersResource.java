@@ -1,0 +1,41 @@
+package io.cachepatterns.testsupport;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Gives a {@code @QuarkusTest} a real Redis and a real PostgreSQL (see {@link Servers} for where they come from) and
+ * points the application's configuration at them. Dev Services are switched off: the servers are here already.
+ *
+ * <p>Arguments: {@code database} (default {@code cachepatterns}), created if missing.
+ */
+public class RealServersResource implements QuarkusTestResourceLifecycleManager {
+
+    private String database = "cachepatterns";
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        database = initArgs.getOrDefault("database", database);
+    }
+
+    @Override
+    public Map<String, String> start() {
+        Servers servers = TestServers.get();
+        servers.createDatabase(database);
+        PostgresAddress postgres = servers.postgres();
+        Map<String, String> config = new HashMap<>();
+        config.put("quarkus.devservices.enabled", "false");
+        config.put("quarkus.redis.hosts", servers.redisUrl());
+        config.put("quarkus.datasource.reactive.url", postgres.reactiveUrl(database));
+        config.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl(database));
+        config.put("quarkus.datasource.username", postgres.user());
+        config.put("quarkus.datasource.password", postgres.password());
+        return config;
+    }
+
+    @Override
+    public void stop() {
+        // The servers outlive one application start; TestServers stops them when the JVM exits.
+    }
+}

@@ -1,0 +1,44 @@
+package io.cachepatterns.testsupport;
+
+/**
+ * A real Redis and a real PostgreSQL, however they were obtained.
+ *
+ * <p>Three sources, tried in order by {@link #start()}: servers named by environment variables
+ * ({@link ExternalServers}), containers where a Docker engine runs ({@link ContainerServers}), and server processes
+ * started on this machine ({@link LocalServers}), which need nothing but a JDK.
+ */
+public interface Servers extends AutoCloseable {
+
+    /** {@code redis://host:port}. */
+    String redisUrl();
+
+    PostgresAddress postgres();
+
+    /** Makes Redis unreachable, as a crash would, keeping its address so that clients can reconnect later. */
+    void stopRedis();
+
+    /** Brings Redis back at the same address after {@link #stopRedis()}. */
+    void startRedis();
+
+    /** Whether {@link #stopRedis()} is possible: it is not for servers that someone else runs. */
+    boolean canStopRedis();
+
+    /** Creates a database if it does not exist yet; the run command gives each service its own. */
+    void createDatabase(String name);
+
+    /** One line for the logs: where the servers came from. */
+    String description();
+
+    @Override
+    void close();
+
+    static Servers start() {
+        if (ExternalServers.configured()) {
+            return ExternalServers.fromEnvironment();
+        }
+        if (ContainerServers.dockerAvailable()) {
+            return ContainerServers.start();
+        }
+        return LocalServers.start();
+    }
+}
