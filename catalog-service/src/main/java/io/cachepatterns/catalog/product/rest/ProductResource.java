@@ -8,13 +8,10 @@ import io.cachepatterns.shared.problem.Params;
 import io.cachepatterns.shared.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
@@ -56,12 +53,12 @@ public class ProductResource {
         });
     }
 
-    /** A page of products, optionally of one category; {@code size} is capped at 100. */
+    /** A page of products, optionally of one category; a {@code size} above 100 is served as 100. */
     @GET
-    public Uni<ProductPage> list(@RestQuery @Size(max = 64) String category,
-                                 @RestQuery @DefaultValue("0") @Min(0) @Max(100_000) int page,
-                                 @RestQuery @DefaultValue("20") @Min(1) int size) {
-        return service.page(category, page, Math.min(size, MAX_PAGE_SIZE));
+    public Uni<ProductPage> list(@RestQuery @Size(max = 64) String category, @RestQuery String page,
+                                 @RestQuery String size) {
+        return service.page(category, Params.intBetween("page", page, 0, 0, 100_000),
+                Math.min(Params.intBetween("size", size, 20, 1, Integer.MAX_VALUE), MAX_PAGE_SIZE));
     }
 
     @POST

@@ -19,6 +19,28 @@ public final class Params {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw ProblemException.badRequest(name, "must be a positive whole number, not '" + raw + "'");
+        throw ProblemException.badRequest(name, "must be a positive whole number, not '" + shorten(raw) + "'");
+    }
+
+    /** An optional whole number between {@code min} and {@code max}, {@code fallback} when absent. */
+    public static int intBetween(String name, String raw, int fallback, int min, int max) {
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(raw.strip());
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ProblemException.badRequest(name, "must be a whole number from " + min + " to " + max + ", not '"
+                + shorten(raw) + "'");
+    }
+
+    /** Echoes the offending input, but never a megabyte of it. */
+    private static String shorten(String raw) {
+        return raw.length() <= 40 ? raw : raw.substring(0, 40) + "…";
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
@@ -52,6 +53,12 @@ public class ProblemMappers {
         return respond(Problem.of(400, "Bad Request", "the body is not well-formed JSON: " + e.getOriginalMessage()));
     }
 
+    /** Mapped on its own because Quarkus REST has a built-in mapper for this subtype that answers plain JSON. */
+    @ServerExceptionMapper
+    public Response mismatched(MismatchedInputException e) {
+        return unreadable(e);
+    }
+
     @ServerExceptionMapper
     public Response unreadable(JsonMappingException e) {
         String field = pathOf(e);
@@ -78,6 +85,13 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
+        // The JSON body reader reports unreadable bodies as a bare 400 with the parser's exception as the cause.
+        if (e.getCause() instanceof JsonParseException parse) {
+            return malformed(parse);
+        }
+        if (e.getCause() instanceof JsonMappingException mapping) {
+            return unreadable(mapping);
+        }
         Response.StatusType status = e.getResponse().getStatusInfo();
         if (status.getStatusCode() >= 500) {
             LOG.error("request failed", e);

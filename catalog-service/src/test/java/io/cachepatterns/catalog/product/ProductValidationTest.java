@@ -1,0 +1,156 @@
+package io.cachepatterns.catalog.product;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.cachepatterns.testsupport.RealServersResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Bad input is a 4xx problem that names the field, never a 500, and nothing is half-written. */
+@QuarkusTest
+@WithTestResource(RealServersResource.class)
+class ProductValidationTest {
+
+    private static final String PROBLEM = "application/problem+json";
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @CsvSource(nullValues = "NULL", value = {
+        "sku, NULL",
+        "sku, ''",
+        "sku, 'has spaces'",
+        "name, NULL",
+        "name, '   '",
+        "price, NULL",
+        "price, -1",
+        "price, 1.234",
+        "currency, NULL",
+        "currency, XYZ",
+        "currency, eur",
+    })
+    void invalidFieldIsNamed(String field, String value) {
+        Map<String, Object> body = new HashMap<>(ProductApi.input("bad " + field));
+        body.put(field, value);
+        long before = total();
+
+        given().contentType(ContentType.JSON).body(body)
+                .when().post("/products")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("status", equalTo(400))
+                .body("errors.field", hasItem(field));
+
+        assertEquals(before, total(), "nothing was written");
+    }
+
+    @Test
+    void oversizedFieldsAreNamed() {
+        Map<String, Object> body = new HashMap<>(ProductApi.input("x".repeat(201)));
+        body.put("description", "d".repeat(2001));
+        given().contentType(ContentType.JSON).body(body)
+                .when().post("/products")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("errors.field", hasItem("name"))
+                .body("errors.field", hasItem("description"));
+    }
+
+    @Test
+    void malformedJsonIsABadRequest() {
+        given().contentType(ContentType.JSON).body("{\"sku\": \"a\", ")
+                .when().post("/products")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("detail", containsString("JSON"));
+    }
+
+    @Test
+    void missingBodyIsABadRequest() {
+        given().contentType(ContentType.JSON)
+                .when().post("/products")
+                .then().statusCode(400).contentType(PROBLEM);
+    }
+
+    @Test
+    void wrongTypeNamesTheField() {
+        Map<String, Object> body = new HashMap<>(ProductApi.input("typed"));
+        body.put("price", "twelve");
+        given().contentType(ContentType.JSON).body(body)
+                .when().post("/products")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("errors.field", hasItem("price"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"abc", "-5", "0", "99999999999999999999999"})
+    void badIdIsNamed(String id) {
+        given().when().get("/products/" + id)
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("errors.field", hasItem("id"));
+        given().contentType(ContentType.JSON).body(ProductApi.input("x"))
+                .when().put("/products/" + id)
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("errors.field", hasItem("id"));
+    }
+
+    @Test
+    void unknownIdIsANotFoundProblem() {
+        given().when().get("/products/987654321")
+                .then().statusCode(404).contentType(PROBLEM).body("status", equalTo(404));
+        given().contentType(ContentType.JSON).body(ProductApi.input("x"))
+                .when().put("/products/987654321")
+                .then().statusCode(404).contentType(PROBLEM);
+        given().when().delete("/products/987654321")
+                .then().statusCode(404).contentType(PROBLEM);
+    }
+
+    @Test
+    void duplicateSkuIsAConflictAndWritesNothing() {
+        Map<String, Object> body = ProductApi.input("first");
+        given().contentType(ContentType.JSON).body(body).when().post("/products").then().statusCode(201);
+        long before = total();
+
+        given().contentType(ContentType.JSON).body(body)
+                .when().post("/products")
+                .then().statusCode(409).contentType(PROBLEM)
+                .body("errors.field", hasItem("sku"));
+
+        assertEquals(before, total(), "the duplicate was not written");
+    }
+
+    @Test
+    void duplicateSkuOnUpdateIsAConflictAndChangesNothing() {
+        Map<String, Object> taken = ProductApi.input("holder");
+        given().contentType(ContentType.JSON).body(taken).when().post("/products").then().statusCode(201);
+        long id = ProductApi.create("mover");
+
+        Map<String, Object> body = new HashMap<>(ProductApi.input("moved"));
+        body.put("sku", taken.get("sku"));
+        given().contentType(ContentType.JSON).body(body)
+                .when().put("/products/" + id)
+                .then().statusCode(409).contentType(PROBLEM)
+                .body("errors.field", hasItem("sku"));
+
+        ProductApi.get(id).then().statusCode(200).body("name", equalTo("mover")).body("version", equalTo(0));
+    }
+
+    @Test
+    void pageSizeIsCappedAndBadPagingIsNamed() {
+        given().queryParam("size", 1000).when().get("/products")
+                .then().statusCode(200).body("size", equalTo(100));
+        given().queryParam("page", -1).when().get("/products")
+                .then().statusCode(400).contentType(PROBLEM).body("errors.field", hasItem("page"));
+        given().queryParam("size", "many").when().get("/products")
+                .then().statusCode(400).contentType(PROBLEM);
+    }
+
+    private static long total() {
+        return given().when().get("/products").then().statusCode(200).extract().jsonPath().getLong("total");
+    }
+}
