@@ -1,0 +1,54 @@
+package io.cachepatterns.testsupport;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The run command: Redis, PostgreSQL (a database per service) and every service on this machine, with the same
+ * environment contract as compose and Kubernetes. Stops all of it on Ctrl-C or SIGTERM.
+ *
+ * <p>Arguments: the repository's root directory. Services are started from their packaged jars, so build first.
+ */
+public final class LocalStack {
+
+    /** name, default port: the services that exist so far. */
+    private static final List<Service> SERVICES = List.of(new Service("catalog", "catalog-service", 8081));
+
+    private record Service(String database, String module, int port) {
+    }
+
+    private LocalStack() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
+        Path logs = root.resolve("target/run-local");
+        Servers servers = Servers.start();
+        List<ServiceProcess> started = new ArrayList<>();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("stopping…");
+            started.forEach(ServiceProcess::close);
+            servers.close();
+            stopped.countDown();
+        }, "local-stack-stop"));
+
+        System.out.println("servers: " + servers.description());
+        for (Service service : SERVICES) {
+            servers.createDatabase(service.database());
+            Path jar = root.resolve(service.module()).resolve("target/quarkus-app/quarkus-run.jar");
+            started.add(ServiceProcess.start(service.module(), jar,
+                    ServiceProcess.environment(servers, service.database(), service.port()), List.of(), logs));
+        }
+
+        System.out.println();
+        for (ServiceProcess service : started) {
+            System.out.printf("%-16s http://localhost:%d   swagger-ui: http://localhost:%d/q/swagger-ui%n",
+                    service.name(), service.port(), service.port());
+        }
+        System.out.println("logs in " + logs + "; Ctrl-C stops everything.");
+        stopped.await();
+    }
+}

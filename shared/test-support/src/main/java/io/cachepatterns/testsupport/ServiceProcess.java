@@ -1,0 +1,117 @@
+package io.cachepatterns.testsupport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A packaged service ({@code target/quarkus-app/quarkus-run.jar}) started as its own JVM with the environment
+ * contract that compose and Kubernetes use ({@code REDIS_URL}, {@code DB_*}, {@code QUARKUS_HTTP_PORT}).
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final String name;
+    private final int port;
+    private final Process process;
+    private final Path log;
+
+    private ServiceProcess(String name, int port, Process process, Path log) {
+        this.name = name;
+        this.port = port;
+        this.process = process;
+        this.log = log;
+    }
+
+    /** The environment contract for a service on {@code port} with its own database {@code database}. */
+    public static Map<String, String> environment(Servers servers, String database, int port) {
+        PostgresAddress postgres = servers.postgres();
+        return Map.of(
+                "REDIS_URL", servers.redisUrl(),
+                "DB_HOST", postgres.host(),
+                "DB_PORT", String.valueOf(postgres.port()),
+                "DB_NAME", database,
+                "DB_USER", postgres.user(),
+                "DB_PASSWORD", postgres.password(),
+                "QUARKUS_HTTP_PORT", String.valueOf(port));
+    }
+
+    /** Starts {@code jar} and waits until {@code /q/health/ready} answers 200. */
+    public static ServiceProcess start(String name, Path jar, Map<String, String> environment, List<String> jvmArgs,
+                                       Path logDir) {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " does not exist: build first (./mvnw install -DskipTests)");
+        }
+        int port = Integer.parseInt(environment.get("QUARKUS_HTTP_PORT"));
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-jar", jar.toString()));
+        try {
+            Files.createDirectories(logDir);
+            Path log = logDir.resolve(name + ".log");
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
+            builder.environment().putAll(environment);
+            ServiceProcess service = new ServiceProcess(name, port, builder.start(), log);
+            service.awaitReady(Duration.ofSeconds(90));
+            return service;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    private void awaitReady(Duration limit) {
+        try {
+            Processes.waitUntil(limit, this::ready, () -> name + " did not become ready on port " + port + "; log:\n"
+                    + Processes.tail(log));
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private boolean ready() {
+        if (!process.isAlive()) {
+            throw new IllegalStateException(name + " exited with " + process.exitValue() + "; log:\n"
+                    + Processes.tail(log));
+        }
+        try {
+            HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(uri("/q/health/ready"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+            return response.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        Processes.terminate(process);
+    }
+}
