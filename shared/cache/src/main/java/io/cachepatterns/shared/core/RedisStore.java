@@ -23,6 +23,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code redis}: when Redis hangs or is gone, calls fail fast and the caches fall back to their loaders instead of
  * queueing behind a dead connection.
  *
+ * <p>The breaker is SmallRye Fault Tolerance's; the timeout is Mutiny's, inside the breaker, so that a timeout counts
+ * as a failure. Measured on 2 cores, the guard's own timeout (a timer thread and a context hand-off per call) cost
+ * cache hits about a quarter of their throughput; Mutiny's costs next to nothing. For the same reason the guard runs
+ * the call on the caller's event loop ({@code withThreadOffload(false)}): sending a Redis command never blocks.
+ *
  * <p>Failures reach the caller as failed {@link Uni}s; deciding what a failure means (serve from the database, count
  * it, retry an invalidation) is the patterns' business, not the store's.
  */
@@ -32,17 +37,18 @@ public class RedisStore {
     public static final String BREAKER_NAME = "redis";
 
     private final Redis redis;
+    private final Duration timeout;
     private final TypedGuard<Uni<Response>> guard;
     private final Counter errors;
 
     public RedisStore(Redis redis, RedisStoreConfig config, CacheMetrics metrics) {
         this.redis = redis;
+        this.timeout = config.timeout();
         this.errors = metrics.registry().counter(CacheMetrics.REDIS_ERRORS);
         AtomicInteger breakerState = metrics.registry().gauge(CacheMetrics.BREAKER_STATE, new AtomicInteger());
         RedisStoreConfig.Breaker breaker = config.breaker();
         this.guard = TypedGuard.create(new TypeLiteral<Uni<Response>>() {
                 })
-                .withTimeout().duration(config.timeout().toMillis(), ChronoUnit.MILLIS).done()
                 .withCircuitBreaker()
                 .name(BREAKER_NAME)
                 .when(failure -> !isNoScript(failure)) // a script Redis has not seen yet is not an outage
@@ -52,6 +58,7 @@ public class RedisStore {
                 .successThreshold(breaker.successThreshold())
                 .onStateChange(state -> breakerState.set(gaugeValue(state)))
                 .done()
+                .withThreadOffload(false)
                 .build();
     }
 
@@ -88,7 +95,7 @@ public class RedisStore {
     }
 
     private Uni<Response> send(Request request) {
-        return guard.get(() -> redis.send(request))
+        return guard.get(() -> redis.send(request).ifNoItem().after(timeout).fail())
                 .onFailure(failure -> !isNoScript(failure)).invoke(() -> errors.increment());
     }
 
