@@ -179,6 +179,37 @@ class ProductCacheAsideTest {
         assertEquals("HIT", source, "caching resumed after Redis came back");
     }
 
+    @Test
+    void withRedisHangingReadsTimeOutToTheDatabaseAndTheBreakerOpens() throws Exception {
+        Servers servers = TestServers.get();
+        Assumptions.assumeTrue(servers.canStopRedis(), "these servers are not ours to freeze");
+        long id = create("patient");
+        get(id).then().header("X-Cache", "MISS");
+
+        servers.freezeRedis(); // connections stay open, nothing answers: only the timeout helps
+        try {
+            for (int i = 0; i < 10; i++) {
+                long start = System.nanoTime();
+                get(id).then().statusCode(200).header("X-Cache", "DEGRADED");
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                // Without a timeout this read would wait for Redis forever; the bound is the 250 ms timeout plus
+                // slack for a loaded machine, not a speed target.
+                assertThat(millis).as("read %d while Redis hangs", i).isLessThan(2_000);
+            }
+            assertEquals(1.0, registry.get(CacheMetrics.BREAKER_STATE).gauge().value(), "the breaker is open");
+        } finally {
+            servers.thawRedis();
+        }
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        String source = "";
+        while (System.nanoTime() < deadline && !"HIT".equals(source)) {
+            source = get(id).then().statusCode(200).extract().header("X-Cache");
+            Thread.sleep(100);
+        }
+        assertEquals("HIT", source, "caching resumed after Redis thawed");
+    }
+
     private double staleSetsRejected() {
         return registry.get(CacheMetrics.STALE_SETS_REJECTED).tag("cache", "products").counter().count();
     }

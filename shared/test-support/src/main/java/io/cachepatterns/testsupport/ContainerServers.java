@@ -57,11 +57,21 @@ final class ContainerServers implements Servers {
     /** Pausing keeps the mapped port, so clients find Redis at the same address when it comes back. */
     @Override
     public void stopRedis() {
-        DockerClientFactory.instance().client().pauseContainerCmd(redis.getContainerId()).exec();
+        freezeRedis();
     }
 
     @Override
     public void startRedis() {
+        thawRedis();
+    }
+
+    @Override
+    public void freezeRedis() {
+        DockerClientFactory.instance().client().pauseContainerCmd(redis.getContainerId()).exec();
+    }
+
+    @Override
+    public void thawRedis() {
         DockerClientFactory.instance().client().unpauseContainerCmd(redis.getContainerId()).exec();
     }
 

@@ -58,6 +58,16 @@ final class ExternalServers implements Servers {
     }
 
     @Override
+    public void freezeRedis() {
+        throw new UnsupportedOperationException("Redis at " + redisUrl + " is not ours to freeze");
+    }
+
+    @Override
+    public void thawRedis() {
+        throw new UnsupportedOperationException("Redis at " + redisUrl + " is not ours to thaw");
+    }
+
+    @Override
     public boolean canStopRedis() {
         return false;
     }

@@ -76,8 +76,19 @@ final class LocalRedis implements AutoCloseable {
         }
     }
 
+    /** {@code kill -STOP} freezes the server, {@code kill -CONT} thaws it. */
+    synchronized void signal(String signal) {
+        if (process == null) {
+            throw new IllegalStateException("redis-server is not running");
+        }
+        Processes.run(List.of("kill", "-" + signal, String.valueOf(process.pid())));
+    }
+
     @Override
     public void close() {
+        if (process != null && process.isAlive()) {
+            signal("CONT"); // a frozen process would not act on SIGTERM until thawed
+        }
         stop();
         Processes.deleteTree(workDir);
     }

@@ -54,6 +54,16 @@ final class LocalServers implements Servers {
     }
 
     @Override
+    public void freezeRedis() {
+        redis.signal("STOP");
+    }
+
+    @Override
+    public void thawRedis() {
+        redis.signal("CONT");
+    }
+
+    @Override
     public boolean canStopRedis() {
         return true;
     }

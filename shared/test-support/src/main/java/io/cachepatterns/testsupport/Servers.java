@@ -20,8 +20,17 @@ public interface Servers extends AutoCloseable {
     /** Brings Redis back at the same address after {@link #stopRedis()}. */
     void startRedis();
 
-    /** Whether {@link #stopRedis()} is possible: it is not for servers that someone else runs. */
+    /** Whether {@link #stopRedis()} and {@link #freezeRedis()} are possible: not for servers someone else runs. */
     boolean canStopRedis();
+
+    /**
+     * Makes Redis hang: connections stay open but nothing is answered, as with a stuck server or a network
+     * partition. Unlike {@link #stopRedis()}, clients see no error; only their timeouts save them.
+     */
+    void freezeRedis();
+
+    /** Ends {@link #freezeRedis()}: Redis answers again, with its data intact. */
+    void thawRedis();
 
     /** Creates a database if it does not exist yet; the run command gives each service its own. */
     void createDatabase(String name);
