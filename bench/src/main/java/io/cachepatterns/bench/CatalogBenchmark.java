@@ -48,8 +48,14 @@ public final class CatalogBenchmark {
         try (Servers servers = Servers.start()) {
             System.out.println("servers: " + servers.description());
             servers.createDatabase("catalog");
+            List<String> cachedJvm = new ArrayList<>(SERVICE_JVM);
+            if (System.getenv("BENCH_PROFILE") != null) {
+                // A CPU profile of the cached service, for `jfr print --events jdk.ExecutionSample`.
+                cachedJvm.add("-XX:StartFlightRecording=filename=" + logs.resolve("catalog-cached.jfr")
+                        + ",settings=profile");
+            }
             ServiceProcess cached = ServiceProcess.start("catalog-cached", catalogJar,
-                    ServiceProcess.environment(servers, "catalog", CACHED_PORT), SERVICE_JVM, logs);
+                    ServiceProcess.environment(servers, "catalog", CACHED_PORT), cachedJvm, logs);
             running.add(cached);
             Map<String, String> uncachedEnv = new HashMap<>(ServiceProcess.environment(servers, "catalog",
                     UNCACHED_PORT));
