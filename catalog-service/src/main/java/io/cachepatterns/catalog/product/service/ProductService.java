@@ -5,12 +5,11 @@ import io.cachepatterns.catalog.product.repository.ProductRepository;
 import io.cachepatterns.shared.patterns.CacheAside;
 import io.cachepatterns.shared.patterns.CacheRead;
 import io.cachepatterns.shared.patterns.Caches;
+import io.cachepatterns.shared.problem.DatabaseErrors;
 import io.cachepatterns.shared.problem.ProblemException;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.hibernate.JDBCException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -23,7 +22,6 @@ import java.util.List;
 public class ProductService {
 
     public static final String CACHE = "products";
-    private static final String UNIQUE_VIOLATION = "23505";
 
     private final ProductRepository repository;
     private final CacheAside<ProductView> products;
@@ -52,7 +50,7 @@ public class ProductService {
                     apply(input, product);
                     return repository.persistAndFlush(product).map(ignored -> ProductView.of(product));
                 })
-                .onFailure(ProductService::isDuplicateSku).transform(ProductService::skuTaken)
+                .onFailure(DatabaseErrors::isUniqueViolation).transform(ProductService::skuTaken)
                 // A "no such product" marker may be cached for this id; it is wrong from now on.
                 .call(view -> products.invalidate(String.valueOf(view.id())));
     }
@@ -65,7 +63,7 @@ public class ProductService {
                             return repository.flush(); // raises the version now, so the answer shows the new one
                         })
                         .map(ProductView::of))
-                .onFailure(ProductService::isDuplicateSku).transform(ProductService::skuTaken)
+                .onFailure(DatabaseErrors::isUniqueViolation).transform(ProductService::skuTaken)
                 // After the commit, never before: before, a concurrent read could cache the old row again.
                 .call(view -> products.invalidate(String.valueOf(id)));
     }
@@ -88,16 +86,6 @@ public class ProductService {
         product.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
     }
 
-    private static boolean isDuplicateSku(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            // Hibernate Reactive wraps the driver's error; either one may carry the SQL state.
-            if (t instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState())
-                    || t instanceof JDBCException jdbc && UNIQUE_VIOLATION.equals(jdbc.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private static Throwable skuTaken(Throwable failure) {
         return ProblemException.conflict("sku", "a product with this sku exists already");

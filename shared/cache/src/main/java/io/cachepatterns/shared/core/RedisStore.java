@@ -67,6 +67,12 @@ public class RedisStore {
         return send(Request.cmd(Command.GET).arg(key)).map(response -> response == null ? null : response.toBuffer());
     }
 
+    /** One field of a hash, or {@code null} when the key or the field does not exist. */
+    public Uni<Buffer> hget(String key, String field) {
+        return send(Request.cmd(Command.HGET).arg(key).arg(field))
+                .map(response -> response == null ? null : response.toBuffer());
+    }
+
     public Uni<Void> set(String key, Buffer value, Duration ttl) {
         return send(Request.cmd(Command.SET).arg(key).arg(value).arg("PX").arg(ttl.toMillis())).replaceWithVoid();
     }

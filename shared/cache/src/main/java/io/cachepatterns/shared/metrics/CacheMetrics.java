@@ -22,6 +22,10 @@ public class CacheMetrics {
     public static final String INVALIDATIONS = "cache.invalidations";
     public static final String INVALIDATION_FAILURES = "cache.invalidation.failures";
     public static final String REDIS_ERRORS = "cache.redis.errors";
+    public static final String WRITE = "cache.write";
+    public static final String WRITE_FAILURES = "cache.write.failures";
+    public static final String REPAIRS_PENDING = "cache.repairs.pending";
+    public static final String REPAIRS_ABANDONED = "cache.repairs.abandoned";
     public static final String BREAKER_STATE = "cache.redis.breaker.state";
 
     private final MeterRegistry registry;
@@ -47,6 +51,24 @@ public class CacheMetrics {
                 registry.counter(LEASE_WAIT_TIMEOUTS, tags),
                 registry.counter(INVALIDATIONS, tags),
                 registry.counter(INVALIDATION_FAILURES, tags));
+    }
+
+    /** The meters of a cache that writes: write latency (database and cache together) and cache writes that failed. */
+    public WriteMeters forWrites(String cache, String pattern, java.util.function.Supplier<Number> pendingRepairs) {
+        Tags tags = Tags.of("cache", cache, "pattern", pattern);
+        io.micrometer.core.instrument.Gauge.builder(REPAIRS_PENDING, pendingRepairs).tags(tags).register(registry);
+        return new WriteMeters(
+                Timer.builder(WRITE).tags(tags).publishPercentileHistogram().register(registry),
+                registry.counter(WRITE_FAILURES, tags),
+                registry.counter(REPAIRS_ABANDONED, tags));
+    }
+
+    /**
+     * @param writeFailures     cache writes that failed after the database committed (then repaired in the
+     *                          background)
+     * @param repairsAbandoned  repairs given up after their last retry: the old value may live until its TTL
+     */
+    public record WriteMeters(Timer write, Counter writeFailures, Counter repairsAbandoned) {
     }
 
     /**

@@ -14,6 +14,7 @@ import io.vertx.core.Context;
 import io.vertx.mutiny.core.buffer.Buffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -51,22 +52,28 @@ public class CacheAside<T> {
     private final RedisStore store;
     private final Lease lease;
     private final CacheMetrics.Meters meters;
+    private final Function<T, Duration> lifetime;
     private final SingleFlight<CacheRead<T>> singleFlight = new SingleFlight<>();
 
     public CacheAside(String name, KeySpace keys, ValueCodec<T> codec, CacheSettings settings, RedisStore store,
                       CacheMetrics metrics) {
-        this(name, keys, codec, settings, store, metrics.forCache(name, PATTERN));
+        this(name, keys, codec, settings, store, metrics, null);
     }
 
-    protected CacheAside(String name, KeySpace keys, ValueCodec<T> codec, CacheSettings settings, RedisStore store,
-                         CacheMetrics.Meters meters) {
+    /**
+     * @param lifetime how long a value may live at most, from the value itself (a session's remaining lifetime);
+     *                 the entry's TTL is the shorter of this and the cache's TTL. {@code null}: the cache's TTL.
+     */
+    public CacheAside(String name, KeySpace keys, ValueCodec<T> codec, CacheSettings settings, RedisStore store,
+                      CacheMetrics metrics, Function<T, Duration> lifetime) {
         this.name = name;
         this.keys = keys;
         this.codec = codec;
         this.settings = settings;
         this.store = store;
         this.lease = new Lease(store);
-        this.meters = meters;
+        this.meters = metrics.forCache(name, PATTERN);
+        this.lifetime = lifetime;
     }
 
     public String name() {
@@ -153,8 +160,11 @@ public class CacheAside<T> {
         if (value == null && !settings.cachesAbsence()) {
             return lease.release(keys.leaseKey(id), token).onFailure().recoverWithNull().replaceWith(read);
         }
+        Duration ttl = value == null ? settings.absentTtl() : ttlOf(value);
+        if (ttl.isNegative() || ttl.isZero()) { // already past its lifetime: nothing to cache
+            return lease.release(keys.leaseKey(id), token).onFailure().recoverWithNull().replaceWith(read);
+        }
         Buffer bytes = value == null ? Buffer.buffer() : read.encoded();
-        Duration ttl = value == null ? settings.absentTtl() : settings.ttlWithJitter();
         return lease.fill(keys.dataKey(id), keys.leaseKey(id), token, bytes, ttl)
                 .onItemOrFailure().transform((written, failure) -> {
                     if (failure != null) {
@@ -166,6 +176,15 @@ public class CacheAside<T> {
                     }
                     return read;
                 });
+    }
+
+    private Duration ttlOf(T value) {
+        Duration ttl = settings.ttlWithJitter();
+        if (lifetime == null) {
+            return ttl;
+        }
+        Duration left = lifetime.apply(value);
+        return left.compareTo(ttl) < 0 ? left : ttl;
     }
 
     /** Another instance holds the lease: take its value when it lands, or load without caching after leaseWait. */

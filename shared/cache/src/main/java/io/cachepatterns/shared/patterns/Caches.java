@@ -7,6 +7,9 @@ import io.cachepatterns.shared.core.KeySpace;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -33,8 +36,28 @@ public class Caches {
 
     /** A cache-aside cache of JSON values of {@code type}. Call once per cache, at start-up. */
     public <T> CacheAside<T> cacheAside(String name, Class<T> type) {
+        return cacheAside(name, type, null);
+    }
+
+    /** A cache-aside cache whose entries live no longer than {@code lifetime} says (a session's expiry). */
+    public <T> CacheAside<T> cacheAside(String name, Class<T> type, Function<T, Duration> lifetime) {
         CacheConfig.CacheSpec spec = config.cache(name);
-        return new CacheAside<>(name, new KeySpace(service, name, spec.schemaVersion()),
-                new JsonCodec<>(mapper, type), spec.settings(), store, metrics);
+        return new CacheAside<>(name, keySpace(name, spec), new JsonCodec<>(mapper, type), spec.settings(), store,
+                metrics, lifetime);
+    }
+
+    /**
+     * A write-through cache; {@code idOf} gives a value's cache id and {@code versionOf} its database version, which
+     * only ever grows.
+     */
+    public <T> WriteThrough<T> writeThrough(String name, Class<T> type, Function<T, String> idOf,
+                                            ToLongFunction<T> versionOf) {
+        CacheConfig.CacheSpec spec = config.cache(name);
+        return new WriteThrough<>(name, keySpace(name, spec), new JsonCodec<>(mapper, type), spec.settings(), store,
+                metrics, idOf, versionOf);
+    }
+
+    private KeySpace keySpace(String name, CacheConfig.CacheSpec spec) {
+        return new KeySpace(service, name, spec.schemaVersion());
     }
 }

@@ -30,6 +30,18 @@ public class ProblemException extends RuntimeException {
                 List.of(new Problem.FieldError(field, detail))));
     }
 
+    public static ProblemException unauthorized(String detail) {
+        return new ProblemException(Problem.of(401, "Unauthorized", detail));
+    }
+
+    public static ProblemException forbidden(String detail) {
+        return new ProblemException(Problem.of(403, "Forbidden", detail));
+    }
+
+    public static ProblemException preconditionFailed(String detail) {
+        return new ProblemException(Problem.of(412, "Precondition Failed", detail));
+    }
+
     public static ProblemException unavailable(String detail) {
         return new ProblemException(Problem.of(503, "Service Unavailable", detail));
     }

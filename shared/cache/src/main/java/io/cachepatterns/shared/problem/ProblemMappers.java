@@ -35,7 +35,12 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response problem(ProblemException e) {
-        return respond(e.problem());
+        Response response = respond(e.problem());
+        if (e.problem().status() == 401) {
+            // RFC 9110: a 401 names the scheme the client should use.
+            return Response.fromResponse(response).header("WWW-Authenticate", "Bearer").build();
+        }
+        return response;
     }
 
     @ServerExceptionMapper

@@ -1,0 +1,32 @@
+package io.cachepatterns.profile.session.repository;
+
+import io.cachepatterns.profile.session.Session;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+
+/** Sessions in PostgreSQL; lookups that reach the database are counted. */
+@ApplicationScoped
+public class SessionRepository implements PanacheRepositoryBase<Session, String> {
+
+    private final Counter lookups;
+
+    public SessionRepository(MeterRegistry registry) {
+        this.lookups = registry.counter("db.queries", "query", "session-by-token");
+    }
+
+    /** The session if it is neither revoked nor expired. */
+    public Uni<Session> findLive(String tokenHash, Instant now) {
+        lookups.increment();
+        return find("tokenHash = ?1 and revokedAt is null and expiresAt > ?2", tokenHash, now).firstResult();
+    }
+
+    /** Marks the session revoked; true if there was a live one. */
+    public Uni<Boolean> revoke(String tokenHash, Instant now) {
+        return update("revokedAt = ?1 where tokenHash = ?2 and revokedAt is null", now, tokenHash)
+                .map(updated -> updated > 0);
+    }
+}

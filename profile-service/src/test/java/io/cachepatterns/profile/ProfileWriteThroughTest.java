@@ -1,0 +1,157 @@
+package io.cachepatterns.profile;
+
+import static io.cachepatterns.profile.ProfileApi.account;
+import static io.cachepatterns.profile.ProfileApi.get;
+import static io.cachepatterns.profile.ProfileApi.put;
+import static io.cachepatterns.profile.ProfileApi.update;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.cachepatterns.profile.account.repository.ProfileRepository;
+import io.cachepatterns.testsupport.PostgresAddress;
+import io.cachepatterns.testsupport.RealServersResource;
+import io.cachepatterns.testsupport.Servers;
+import io.cachepatterns.testsupport.TestServers;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** Write-through's defining property: a read after a write is fresh, and comes from the cache. */
+@QuarkusTest
+@WithTestResource(RealServersResource.class)
+class ProfileWriteThroughTest {
+
+    @Inject
+    MeterRegistry registry;
+
+    @Test
+    void aNewProfileIsCachedByItsRegistration() {
+        ProfileApi.Account account = account();
+        long before = queries();
+        get(account.id()).then().statusCode(200).header("X-Cache", "HIT")
+                .body("username", org.hamcrest.Matchers.equalTo(account.username()));
+        assertEquals(0, queries() - before, "no SELECT: the registration wrote the cache");
+    }
+
+    @Test
+    void twoHundredReadsAfterWritesAreAllFreshAndAllHits() {
+        ProfileApi.Account account = account();
+        long before = queries();
+        List<String> stale = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            String name = "name " + i;
+            put(account, account.id(), update(name, "bio " + i)).then().statusCode(200);
+            Response read = get(account.id());
+            read.then().statusCode(200).header("X-Cache", "HIT");
+            if (!name.equals(read.jsonPath().getString("displayName"))
+                    || read.jsonPath().getLong("version") != i + 1) {
+                stale.add(i + ": " + read.asString());
+            }
+        }
+        assertThat(stale).as("stale reads").isEmpty();
+        assertEquals(0, queries() - before, "every read came from the cache the writes filled");
+    }
+
+    @Test
+    void eightConcurrentWritersLeaveTheCacheEqualToTheDatabase() throws Exception {
+        ProfileApi.Account account = account();
+        ExecutorService writers = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < 8; w++) {
+                int writer = w;
+                done.add(writers.submit(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        put(account, account.id(), update("writer " + writer + " #" + i, "concurrent"))
+                                .then().statusCode(200);
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            writers.shutdown();
+        }
+
+        Response cached = get(account.id());
+        cached.then().statusCode(200).header("X-Cache", "HIT");
+        Row row = row(account.id());
+        assertEquals(80, row.version(), "no update was lost");
+        assertEquals(row.version(), cached.jsonPath().getLong("version"));
+        assertEquals(row.displayName(), cached.jsonPath().getString("displayName"));
+    }
+
+    @Test
+    void aCacheWriteThatFailsAfterTheCommitNeverLeavesTheOldValueReadable() throws Exception {
+        Servers servers = TestServers.get();
+        Assumptions.assumeTrue(servers.canStopRedis(), "these servers are not ours to freeze");
+        ProfileApi.Account account = account();
+        put(account, account.id(), update("before", "cached")).then().statusCode(200);
+        get(account.id()).then().header("X-Cache", "HIT").body("displayName", org.hamcrest.Matchers.equalTo("before"));
+
+        double failuresBefore = writeFailures();
+        // Redis hangs with "before" in it; the write commits, its cache write times out.
+        servers.freezeRedis();
+        try {
+            put(account, account.id(), update("after", "written while Redis hung")).then().statusCode(200)
+                    .body("displayName", org.hamcrest.Matchers.equalTo("after"));
+            assertEquals("after", get(account.id()).jsonPath().getString("displayName"));
+        } finally {
+            servers.thawRedis();
+        }
+        // Redis is back, still holding "before" until the background repair lands: never readable.
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        String source = "";
+        while (System.nanoTime() < deadline && !"HIT".equals(source)) {
+            Response read = get(account.id());
+            read.then().statusCode(200);
+            assertEquals("after", read.jsonPath().getString("displayName"));
+            source = read.header("X-Cache");
+            Thread.sleep(20);
+        }
+        assertEquals("HIT", source, "the repair wrote the new value to the cache");
+        assertEquals(1.0, writeFailures() - failuresBefore, 0.0, "the failed cache write was counted");
+    }
+
+    private double writeFailures() {
+        return registry.get(io.cachepatterns.shared.metrics.CacheMetrics.WRITE_FAILURES).tag("cache", "profiles")
+                .counter().count();
+    }
+
+    private long queries() {
+        return (long) registry.get(ProfileRepository.QUERIES).tag("query", "profile-by-id").counter().count();
+    }
+
+    record Row(long version, String displayName) {
+    }
+
+    /** The row as PostgreSQL has it, read past the application. */
+    private static Row row(long id) throws Exception {
+        PostgresAddress db = TestServers.get().postgres();
+        try (Connection connection = DriverManager.getConnection(db.jdbcUrl("cachepatterns"), db.user(),
+                db.password());
+             PreparedStatement select = connection.prepareStatement(
+                     "SELECT version, display_name FROM profile WHERE id = ?")) {
+            select.setLong(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                rows.next();
+                return new Row(rows.getLong(1), rows.getString(2));
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package io.cachepatterns.shared.patterns;
+
+import io.cachepatterns.shared.core.CacheSettings;
+import io.cachepatterns.shared.core.KeySpace;
+import io.cachepatterns.shared.core.LuaScript;
+import io.cachepatterns.shared.core.RedisStore;
+import io.cachepatterns.shared.core.ValueCodec;
+import io.cachepatterns.shared.core.VertxContexts;
+import io.cachepatterns.shared.metrics.CacheMetrics;
+import io.cachepatterns.shared.patterns.CacheRead.Source;
+import io.cachepatterns.shared.stampede.SingleFlight;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.mutiny.core.buffer.Buffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+import org.jboss.logging.Logger;
+
+/**
+ * Write-through: one logical write commits to the database and then writes the cache; the caller is answered after
+ * both. Reads are served from the cache and load on a miss.
+ *
+ * <p><b>Trade-off.</b> A write pays the latency of both stores; in exchange a read after a write is fresh, and a
+ * value read once stays cached for every reader without an extra load after each write.
+ *
+ * <p><b>Guarantees.</b>
+ * <ul>
+ *   <li>Values carry their database version, and Redis keeps an entry only if it is newer than the one there
+ *       (compare and set in one Lua script): concurrent writers, retries and slow loaders can never leave an older
+ *       version cached than one already written.</li>
+ *   <li>If the cache write fails after the commit, the caller still gets the committed value, the failure is
+ *       counted, and the write is retried in the background until it lands (or is abandoned after about a minute,
+ *       counted; the older value may then live until its TTL). Meanwhile this instance reads that key from the
+ *       database, so its own clients never see the older value; other instances may, until the repair lands.</li>
+ *   <li>Redis is optional: when it fails, reads go to the loader and writes to the database alone.</li>
+ * </ul>
+ * Nothing is lost: the database commits first and holds every value.
+ */
+public class WriteThrough<T> {
+
+    public static final String PATTERN = "write-through";
+
+    private static final Logger LOG = Logger.getLogger(WriteThrough.class);
+    private static final LuaScript WRITE_IF_NEWER = LuaScript.load("/io/cachepatterns/shared/core/write-if-newer.lua");
+    private static final String VALUE_FIELD = "d";
+    private static final int REPAIR_ATTEMPTS = 20;
+
+    private final String name;
+    private final KeySpace keys;
+    private final ValueCodec<T> codec;
+    private final CacheSettings settings;
+    private final RedisStore store;
+    private final Function<T, String> idOf;
+    private final ToLongFunction<T> versionOf;
+    private final CacheMetrics.Meters meters;
+    private final CacheMetrics.WriteMeters writeMeters;
+    private final SingleFlight<CacheRead<T>> singleFlight = new SingleFlight<>();
+    /** Ids whose cache write failed and is being retried, with the version being written. */
+    private final ConcurrentHashMap<String, Long> pendingRepairs = new ConcurrentHashMap<>();
+
+    public WriteThrough(String name, KeySpace keys, ValueCodec<T> codec, CacheSettings settings, RedisStore store,
+                        CacheMetrics metrics, Function<T, String> idOf, ToLongFunction<T> versionOf) {
+        this.name = name;
+        this.keys = keys;
+        this.codec = codec;
+        this.settings = settings;
+        this.store = store;
+        this.idOf = idOf;
+        this.versionOf = versionOf;
+        this.meters = metrics.forCache(name, PATTERN);
+        this.writeMeters = metrics.forWrites(name, PATTERN, pendingRepairs::size);
+    }
+
+    /** The value of {@code id}, from the cache or loaded and cached; absent if the loader finds nothing. */
+    public Uni<CacheRead<T>> read(String id, Supplier<Uni<T>> loader) {
+        if (!settings.enabled()) {
+            return load(loader).map(value -> loaded(Source.BYPASS, value));
+        }
+        Context context = VertxContexts.current();
+        if (pendingRepairs.containsKey(id)) {
+            // Redis may still hold the version before our last write: ask the database until the repair lands.
+            meters.degraded().increment();
+            return load(loader).map(value -> loaded(Source.DEGRADED, value));
+        }
+        String key = keys.dataKey(id);
+        return store.hget(key, VALUE_FIELD)
+                .onItemOrFailure().transformToUni((cached, failure) -> {
+                    if (failure != null) {
+                        meters.degraded().increment();
+                        return VertxContexts.runOn(context, () -> load(loader))
+                                .map(value -> loaded(Source.DEGRADED, value));
+                    }
+                    if (cached != null) {
+                        meters.hits().increment();
+                        return Uni.createFrom().item(CacheRead.cached(cached, codec));
+                    }
+                    meters.misses().increment();
+                    return singleFlight.run(key, () -> VertxContexts.runOn(context, () -> load(loader))
+                            .call(value -> value == null ? Uni.createFrom().voidItem() : fill(id, value))
+                            .map(value -> loaded(Source.MISS, value)));
+                });
+    }
+
+    /**
+     * Runs {@code commit} (a database transaction that returns the committed value, with its id and new version),
+     * then writes the value to the cache. Answers with the committed value once both are done; a failed cache write
+     * does not fail the write (see the class comment). Creating and updating are the same call.
+     */
+    public Uni<T> write(Supplier<Uni<T>> commit) {
+        long start = System.nanoTime();
+        return Uni.createFrom().deferred(() -> commit.get())
+                .call(value -> settings.enabled() ? writeToCache(idOf.apply(value), value)
+                        : Uni.createFrom().voidItem())
+                .invoke(() -> writeMeters.write().record(Duration.ofNanos(System.nanoTime() - start)));
+    }
+
+    /** Versions of {@code id}'s write still being retried; for tests and health. */
+    public boolean repairPending(String id) {
+        return pendingRepairs.containsKey(id);
+    }
+
+    private Uni<Void> writeToCache(String id, T value) {
+        Buffer bytes = codec.encode(value);
+        long version = versionOf.applyAsLong(value);
+        return writeIfNewer(id, version, bytes)
+                .replaceWithVoid()
+                .onFailure().recoverWithItem(failure -> {
+                    writeMeters.writeFailures().increment();
+                    LOG.warnf("cache %s: write of %s v%d failed after commit (%s); repairing in the background",
+                            name, id, version, failure.toString());
+                    repair(id, version, bytes);
+                    return null;
+                });
+    }
+
+    private void repair(String id, long version, Buffer bytes) {
+        pendingRepairs.merge(id, version, Math::max);
+        writeIfNewer(id, version, bytes)
+                .onFailure().retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5))
+                .atMost(REPAIR_ATTEMPTS)
+                .subscribe().with(
+                        written -> pendingRepairs.remove(id, version),
+                        failure -> {
+                            pendingRepairs.remove(id, version);
+                            writeMeters.repairsAbandoned().increment();
+                            LOG.errorf("cache %s: gave up repairing %s v%d; an older value may live until its TTL",
+                                    name, id, version);
+                        });
+    }
+
+    private Uni<Void> fill(String id, T value) {
+        return writeIfNewer(id, versionOf.applyAsLong(value), codec.encode(value))
+                .onItem().invoke(written -> {
+                    if (!written) {
+                        meters.staleSetsRejected().increment(); // a writer got a newer version in first
+                    }
+                })
+                .onFailure().invoke(() -> meters.degraded().increment())
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
+    }
+
+    private Uni<Boolean> writeIfNewer(String id, long version, Buffer bytes) {
+        return store.eval(WRITE_IF_NEWER, List.of(keys.dataKey(id)),
+                        List.of(version, bytes, settings.ttlWithJitter().toMillis()))
+                .map(response -> response.toLong() == 1L);
+    }
+
+    private Uni<T> load(Supplier<Uni<T>> loader) {
+        long start = System.nanoTime();
+        return Uni.createFrom().deferred(() -> loader.get())
+                .onItemOrFailure().invoke((value, failure) -> {
+                    meters.load().record(Duration.ofNanos(System.nanoTime() - start));
+                    if (failure != null) {
+                        meters.loadFailures().increment();
+                    }
+                });
+    }
+
+    private CacheRead<T> loaded(Source source, T value) {
+        return CacheRead.loaded(source, value, value == null ? null : codec.encode(value), codec);
+    }
+}
