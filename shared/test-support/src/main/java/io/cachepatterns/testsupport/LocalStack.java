@@ -13,8 +13,10 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class LocalStack {
 
-    /** name, default port: the services that exist so far. */
-    private static final List<Service> SERVICES = List.of(new Service("catalog", "catalog-service", 8081));
+    /** Database, module and port of each service that exists so far. */
+    private static final List<Service> SERVICES = List.of(
+            new Service("catalog", "catalog-service", 8081),
+            new Service("profile", "profile-service", 8082));
 
     private record Service(String database, String module, int port) {
     }
