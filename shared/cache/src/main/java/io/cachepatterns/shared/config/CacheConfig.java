@@ -52,6 +52,14 @@ public interface CacheConfig {
         @WithDefault("500ms")
         Duration leaseWait();
 
+        /** Near caches: how long an in-process copy is trusted at most, even if an invalidation is lost. */
+        @WithDefault("5s")
+        Duration l1Ttl();
+
+        /** Near caches: how many values the in-process level holds at most. */
+        @WithDefault("10000")
+        long l1MaxSize();
+
         default CacheSettings settings() {
             return new CacheSettings(enabled(), ttl(), jitter(), absentTtl(), leaseTime(), leaseWait());
         }

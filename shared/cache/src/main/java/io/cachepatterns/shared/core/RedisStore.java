@@ -9,6 +9,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,7 +17,10 @@ import jakarta.enterprise.util.TypeLiteral;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
 
 /**
  * The only class that talks to Redis. Every call has a timeout and goes through one circuit breaker, named
@@ -90,6 +94,22 @@ public class RedisStore {
         return send(request).map(Response::toLong);
     }
 
+    /** {@code PUBLISH channel message}: how many subscribers received it. */
+    public Uni<Long> publish(String channel, String message) {
+        return send(Request.cmd(Command.PUBLISH).arg(channel).arg(message)).map(Response::toLong);
+    }
+
+    /**
+     * Subscribes to {@code channel} on a connection of its own, and keeps subscribing: when the connection drops,
+     * {@code onDown} runs and the store reconnects with backoff, then {@code onUp} runs again. Messages published
+     * while it was down are lost; {@code onDown} is where a listener makes up for that.
+     */
+    public PubSubSubscription subscribe(String channel, Consumer<String> onMessage, Runnable onDown, Runnable onUp) {
+        PubSubSubscription subscription = new PubSubSubscription(redis, channel, onMessage, onDown, onUp);
+        subscription.connect();
+        return subscription;
+    }
+
     /**
      * Runs a script by its SHA-1, sending the source only when this Redis has not seen it yet (after a restart or a
      * {@code SCRIPT FLUSH}). Arguments are strings or {@link Buffer}s.
@@ -120,6 +140,81 @@ public class RedisStore {
 
     private static boolean isNoScript(Throwable failure) {
         return failure.getMessage() != null && failure.getMessage().startsWith("NOSCRIPT");
+    }
+
+    /** A pub/sub subscription that reconnects by itself; see {@link #subscribe}. */
+    public static final class PubSubSubscription {
+
+        private static final Logger LOG = Logger.getLogger(PubSubSubscription.class);
+
+        private final Redis redis;
+        private final String channel;
+        private final Consumer<String> onMessage;
+        private final Runnable onDown;
+        private final Runnable onUp;
+        private final AtomicBoolean up = new AtomicBoolean();
+        private volatile boolean closed;
+        private volatile RedisConnection connection;
+
+        private PubSubSubscription(Redis redis, String channel, Consumer<String> onMessage, Runnable onDown,
+                                   Runnable onUp) {
+            this.redis = redis;
+            this.channel = channel;
+            this.onMessage = onMessage;
+            this.onDown = onDown;
+            this.onUp = onUp;
+        }
+
+        /** Whether messages are arriving now. */
+        public boolean isUp() {
+            return up.get();
+        }
+
+        public void close() {
+            closed = true;
+            RedisConnection current = connection;
+            if (current != null) {
+                current.close().subscribe().with(ignored -> { }, ignored -> { });
+            }
+        }
+
+        private void connect() {
+            redis.connect()
+                    .flatMap(opened -> {
+                        connection = opened;
+                        opened.handler(this::received);
+                        opened.exceptionHandler(failure -> lost(opened, failure.toString()));
+                        opened.endHandler(() -> lost(opened, "connection closed"));
+                        return opened.send(Request.cmd(Command.SUBSCRIBE).arg(channel));
+                    })
+                    .onFailure().invoke(failure -> LOG.debugf("subscribing to %s failed: %s", channel, failure))
+                    .onFailure(failure -> !closed).retry()
+                    .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely()
+                    .subscribe().with(subscribed -> {
+                        if (up.compareAndSet(false, true)) {
+                            LOG.infof("subscribed to %s", channel);
+                            onUp.run();
+                        }
+                    }, failure -> LOG.warnf("gave up subscribing to %s: %s", channel, failure));
+        }
+
+        private void received(Response push) {
+            // RESP2 and RESP3 both deliver ["message", channel, payload].
+            if (push != null && push.size() == 3 && "message".equals(push.get(0).toString())) {
+                onMessage.accept(push.get(2).toString());
+            }
+        }
+
+        private void lost(RedisConnection which, String why) {
+            if (which != connection || !up.compareAndSet(true, false)) {
+                return; // an old connection, or already handled
+            }
+            LOG.warnf("subscription to %s lost (%s); reconnecting", channel, why);
+            onDown.run();
+            if (!closed) {
+                connect();
+            }
+        }
     }
 
     /** 0 closed, 1 open, 2 half-open: a gauge, so that a dashboard can show when Redis was cut off. */

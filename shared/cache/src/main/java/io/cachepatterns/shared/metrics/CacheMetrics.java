@@ -22,6 +22,9 @@ public class CacheMetrics {
     public static final String INVALIDATIONS = "cache.invalidations";
     public static final String INVALIDATION_FAILURES = "cache.invalidation.failures";
     public static final String REDIS_ERRORS = "cache.redis.errors";
+    public static final String L1_GETS = "cache.l1.gets";
+    public static final String INVALIDATIONS_RECEIVED = "cache.invalidations.received";
+    public static final String SUBSCRIPTION_UP = "cache.subscription.up";
     public static final String WRITE = "cache.write";
     public static final String WRITE_FAILURES = "cache.write.failures";
     public static final String REPAIRS_PENDING = "cache.repairs.pending";

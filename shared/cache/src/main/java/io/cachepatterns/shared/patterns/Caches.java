@@ -47,6 +47,16 @@ public class Caches {
     }
 
     /**
+     * A near cache: an in-process level in front of a cache-aside level in Redis, invalidated on every instance
+     * through the channel {@code <service>:<name>:invalidations}.
+     */
+    public <T> NearCache<T> nearCache(String name, Class<T> type) {
+        CacheConfig.CacheSpec spec = config.cache(name);
+        return new NearCache<>(name, cacheAside(name, type), store, service + ":" + name + ":invalidations",
+                spec.l1Ttl(), spec.l1MaxSize(), metrics);
+    }
+
+    /**
      * A write-through cache; {@code idOf} gives a value's cache id and {@code versionOf} its database version, which
      * only ever grows.
      */
