@@ -1,11 +1,14 @@
 package io.cachepatterns.catalog.product.rest;
 
+import io.cachepatterns.catalog.product.service.DiscountedProduct;
 import io.cachepatterns.catalog.product.service.ProductInput;
 import io.cachepatterns.catalog.product.service.ProductService;
 import io.cachepatterns.catalog.product.service.ProductService.ProductPage;
 import io.cachepatterns.catalog.product.service.ProductView;
 import io.cachepatterns.shared.problem.Params;
 import io.cachepatterns.shared.problem.ProblemException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 import jakarta.validation.Valid;
@@ -36,24 +39,40 @@ public class ProductResource {
     static final int MAX_PAGE_SIZE = 100;
 
     private final ProductService service;
+    private final ObjectMapper mapper;
 
-    public ProductResource(ProductService service) {
+    public ProductResource(ProductService service, ObjectMapper mapper) {
         this.service = service;
+        this.mapper = mapper;
     }
 
-    /** A hit is sent as the cached JSON bytes: no decoding, no encoding. */
+    /**
+     * A hit is sent as the cached JSON bytes: no decoding, no encoding. With the {@code show-discounts} flag on,
+     * the product is decoded once more to add its discounted price.
+     */
     @GET
     @Path("/{id}")
     public Uni<RestResponse<Buffer>> get(@RestPath String id) {
-        return service.find(Params.id("id", id)).map(read -> {
+        long productId = Params.id("id", id);
+        // One after the other, not together: both may open a Hibernate Reactive session on this request's context.
+        return service.currentDiscount().flatMap(discount -> service.find(productId).map(read -> {
             if (!read.isPresent()) {
                 throw ProblemException.notFound("no product " + id);
             }
+            Buffer body = discount
+                    .map(percent -> json(DiscountedProduct.of(read.value(), percent)))
+                    .orElseGet(() -> read.encoded().getDelegate());
             // Typed as Buffer, so Quarkus REST picks the writer at build time rather than per request.
-            return RestResponse.ResponseBuilder.ok(read.encoded().getDelegate())
-                    .header(CACHE_HEADER, read.source().name())
-                    .build();
-        });
+            return RestResponse.ResponseBuilder.ok(body).header(CACHE_HEADER, read.source().name()).build();
+        }));
+    }
+
+    private Buffer json(Object value) {
+        try {
+            return Buffer.buffer(mapper.writeValueAsBytes(value));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A page of products, optionally of one category; a {@code size} above 100 is served as 100. */

@@ -1,5 +1,7 @@
 package io.cachepatterns.catalog.product.service;
 
+import io.cachepatterns.catalog.config.CatalogConfig;
+import io.cachepatterns.catalog.flag.service.FlagService;
 import io.cachepatterns.catalog.product.Product;
 import io.cachepatterns.catalog.product.repository.ProductRepository;
 import io.cachepatterns.shared.patterns.CacheAside;
@@ -10,9 +12,11 @@ import io.cachepatterns.shared.problem.ProblemException;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The catalog's use of cache-aside: reads go through the {@code products} cache; writes commit to PostgreSQL and
@@ -24,11 +28,24 @@ public class ProductService {
     public static final String CACHE = "products";
 
     private final ProductRepository repository;
+    private final FlagService flags;
+    private final CatalogConfig config;
     private final CacheAside<ProductView> products;
 
-    public ProductService(ProductRepository repository, Caches caches) {
+    public ProductService(ProductRepository repository, FlagService flags, CatalogConfig config, Caches caches) {
         this.repository = repository;
+        this.flags = flags;
+        this.config = config;
         this.products = caches.cacheAside(CACHE, ProductView.class);
+    }
+
+    /**
+     * The discount to show, if the {@code show-discounts} flag is on. Read on every product read, so it goes
+     * through the flags' near cache: no network when warm.
+     */
+    public Uni<Optional<BigDecimal>> currentDiscount() {
+        return flags.isEnabled(FlagService.SHOW_DISCOUNTS)
+                .map(enabled -> enabled ? Optional.of(config.discountPercent()) : Optional.empty());
     }
 
     /** The product with its cache source; absent if there is none. */

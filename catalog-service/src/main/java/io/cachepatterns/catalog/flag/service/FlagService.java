@@ -1,0 +1,82 @@
+package io.cachepatterns.catalog.flag.service;
+
+import io.cachepatterns.catalog.config.CatalogConfig;
+import io.cachepatterns.catalog.flag.Flag;
+import io.cachepatterns.catalog.flag.repository.FlagRepository;
+import io.cachepatterns.shared.patterns.Caches;
+import io.cachepatterns.shared.patterns.NearCache;
+import io.cachepatterns.shared.problem.ProblemException;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+/**
+ * Feature flags, read on nearly every request through a near cache: a warm read costs no network at all, and a
+ * change reaches every instance through Redis pub/sub.
+ */
+@ApplicationScoped
+public class FlagService {
+
+    public static final String CACHE = "flags";
+    public static final String SHOW_DISCOUNTS = "show-discounts";
+    private static final String BEARER = "Bearer ";
+
+    private final FlagRepository repository;
+    private final CatalogConfig config;
+    private final NearCache<FlagView> flags;
+
+    public FlagService(FlagRepository repository, CatalogConfig config, Caches caches) {
+        this.repository = repository;
+        this.config = config;
+        this.flags = caches.nearCache(CACHE, FlagView.class);
+    }
+
+    /** The flag, or {@code null} if there is none. */
+    public Uni<FlagView> find(String name) {
+        return flags.get(name, () -> Panache.withSession(() -> repository.findFlag(name))
+                .map(flag -> flag == null ? null : FlagView.of(flag)));
+    }
+
+    /** Whether the flag exists and is on; an unknown flag is off. */
+    public Uni<Boolean> isEnabled(String name) {
+        return find(name).map(flag -> flag != null && flag.enabled());
+    }
+
+    public Uni<List<FlagView>> all() {
+        return Panache.withSession(repository::all).map(list -> list.stream().map(FlagView::of).toList());
+    }
+
+    /** Creates or changes a flag (admin only), then invalidates it on every instance. */
+    public Uni<FlagView> set(String authorization, String name, FlagChange change) {
+        requireAdmin(authorization);
+        return Panache.withTransaction(() -> repository.findById(name).flatMap(existing -> {
+                    Flag flag = existing != null ? existing : new Flag();
+                    flag.name = name;
+                    flag.enabled = change.enabled();
+                    if (change.description() != null) {
+                        flag.description = change.description();
+                    }
+                    flag.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+                    return repository.persist(flag).map(FlagView::of);
+                }))
+                .call(view -> flags.invalidate(name)); // after the commit
+    }
+
+    private void requireAdmin(String authorization) {
+        if (authorization == null || !authorization.startsWith(BEARER)) {
+            throw ProblemException.unauthorized("an admin Bearer token is required");
+        }
+        String expected = config.adminToken().orElseThrow(() ->
+                ProblemException.forbidden("flag changes are disabled: no admin token is configured"));
+        byte[] given = authorization.substring(BEARER.length()).strip().getBytes(StandardCharsets.UTF_8);
+        // Constant time, so that the answer's timing does not reveal how much of the token was right.
+        if (!MessageDigest.isEqual(given, expected.getBytes(StandardCharsets.UTF_8))) {
+            throw ProblemException.forbidden("this token may not change flags");
+        }
+    }
+}
