@@ -52,6 +52,10 @@ public interface CacheConfig {
         @WithDefault("500ms")
         Duration leaseWait();
 
+        /** How long a value is kept past its TTL to be served, marked stale, when reloading it fails; 0s: off. */
+        @WithDefault("0s")
+        Duration staleGrace();
+
         /** Near caches: how long an in-process copy is trusted at most, even if an invalidation is lost. */
         @WithDefault("5s")
         Duration l1Ttl();
@@ -61,7 +65,7 @@ public interface CacheConfig {
         long l1MaxSize();
 
         default CacheSettings settings() {
-            return new CacheSettings(enabled(), ttl(), jitter(), absentTtl(), leaseTime(), leaseWait());
+            return new CacheSettings(enabled(), ttl(), jitter(), absentTtl(), leaseTime(), leaseWait(), staleGrace());
         }
     }
 }

@@ -15,9 +15,17 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param leaseTime  how long one instance may hold the right to load a key before another may take it
  * @param leaseWait  how long an instance that did not get the lease waits for the holder's value before it loads
  *                   the value itself
+ * @param staleGrace how long a value is kept past its TTL, to be served (marked stale) when reloading it fails;
+ *                   zero turns stale-if-error off
  */
 public record CacheSettings(boolean enabled, Duration ttl, double jitter, Duration absentTtl, Duration leaseTime,
-                            Duration leaseWait) {
+                            Duration leaseWait, Duration staleGrace) {
+
+    /** Without stale-if-error. */
+    public CacheSettings(boolean enabled, Duration ttl, double jitter, Duration absentTtl, Duration leaseTime,
+                         Duration leaseWait) {
+        this(enabled, ttl, jitter, absentTtl, leaseTime, leaseWait, Duration.ZERO);
+    }
 
     public CacheSettings {
         if (ttl.isNegative() || ttl.isZero()) {
@@ -26,7 +34,8 @@ public record CacheSettings(boolean enabled, Duration ttl, double jitter, Durati
         if (jitter < 0 || jitter > 1) {
             throw new IllegalArgumentException("jitter must be between 0 and 1");
         }
-        if (absentTtl.isNegative() || leaseTime.isNegative() || leaseTime.isZero() || leaseWait.isNegative()) {
+        if (absentTtl.isNegative() || leaseTime.isNegative() || leaseTime.isZero() || leaseWait.isNegative()
+                || staleGrace.isNegative()) {
             throw new IllegalArgumentException("absentTtl and leaseWait must not be negative, leaseTime positive");
         }
     }
@@ -38,6 +47,10 @@ public record CacheSettings(boolean enabled, Duration ttl, double jitter, Durati
         }
         long extra = (long) (ttl.toMillis() * jitter * ThreadLocalRandom.current().nextDouble());
         return ttl.plusMillis(extra);
+    }
+
+    public boolean servesStale() {
+        return !staleGrace.isZero();
     }
 
     public boolean cachesAbsence() {

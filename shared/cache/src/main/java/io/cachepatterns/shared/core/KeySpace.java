@@ -29,6 +29,11 @@ public record KeySpace(String service, String cache, int schemaVersion) {
         return service + ':' + cache + ":v" + schemaVersion + ":{" + id + '}';
     }
 
+    /** The key that marks {@code id}'s value fresh, in caches that serve stale values when a reload fails. */
+    public String freshKey(String id) {
+        return dataKey(id) + ":fresh";
+    }
+
     /** The key of the load lease of {@code id} (see {@code Lease}). */
     public String leaseKey(String id) {
         return dataKey(id) + ":lease";

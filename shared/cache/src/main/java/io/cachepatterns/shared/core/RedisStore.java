@@ -77,6 +77,19 @@ public class RedisStore {
                 .map(response -> response == null ? null : response.toBuffer());
     }
 
+    /** {@code MGET}: each key's bytes, {@code null} where a key does not exist. On a cluster, one hash tag. */
+    public Uni<List<Buffer>> mget(List<String> keys) {
+        Request request = Request.cmd(Command.MGET);
+        keys.forEach(request::arg);
+        return send(request).map(response -> {
+            List<Buffer> values = new java.util.ArrayList<>(response.size());
+            for (Response value : response) {
+                values.add(value == null ? null : value.toBuffer());
+            }
+            return values;
+        });
+    }
+
     public Uni<Void> set(String key, Buffer value, Duration ttl) {
         return send(Request.cmd(Command.SET).arg(key).arg(value).arg("PX").arg(ttl.toMillis())).replaceWithVoid();
     }

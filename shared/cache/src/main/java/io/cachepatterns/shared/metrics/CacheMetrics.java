@@ -18,6 +18,7 @@ public class CacheMetrics {
     public static final String LOAD_FAILURES = "cache.load.failures";
     public static final String STALE_SETS_REJECTED = "cache.stale.sets.rejected";
     public static final String DEGRADED = "cache.degraded";
+    public static final String STALE_SERVED = "cache.stale.served";
     public static final String LEASE_WAIT_TIMEOUTS = "cache.lease.wait.timeouts";
     public static final String INVALIDATIONS = "cache.invalidations";
     public static final String INVALIDATION_FAILURES = "cache.invalidation.failures";
@@ -53,7 +54,8 @@ public class CacheMetrics {
                 registry.counter(DEGRADED, tags),
                 registry.counter(LEASE_WAIT_TIMEOUTS, tags),
                 registry.counter(INVALIDATIONS, tags),
-                registry.counter(INVALIDATION_FAILURES, tags));
+                registry.counter(INVALIDATION_FAILURES, tags),
+                registry.counter(STALE_SERVED, tags));
     }
 
     /** The meters of a cache that writes: write latency (database and cache together) and cache writes that failed. */
@@ -77,9 +79,10 @@ public class CacheMetrics {
     /**
      * @param degraded          reads and writes that skipped Redis because it failed or its breaker was open
      * @param leaseWaitTimeouts misses that waited for another instance's load in vain and loaded themselves
+     * @param staleServed       values past their TTL served because a reload failed or was under way elsewhere
      */
     public record Meters(Counter hits, Counter misses, Timer load, Counter loadFailures, Counter staleSetsRejected,
                          Counter degraded, Counter leaseWaitTimeouts, Counter invalidations,
-                         Counter invalidationFailures) {
+                         Counter invalidationFailures, Counter staleServed) {
     }
 }

@@ -35,7 +35,11 @@ import org.jboss.logging.Logger;
  *   <li>Redis is optional: when it fails or its breaker is open, reads go to the loader (counted as degraded) and
  *       caching resumes by itself when Redis is back.</li>
  * </ul>
- * Nothing is ever lost: the database holds every value; the cache holds copies.
+ * With {@code stale-grace} set (stale-if-error), a value outlives its TTL by that grace period: past its TTL a read
+ * reloads it, and if the reload fails (or another instance is reloading it), the old value is served, marked
+ * {@link Source#STALE}. Staleness is then bounded by TTL + grace.
+ *
+ * <p>Nothing is ever lost: the database holds every value; the cache holds copies.
  */
 public class CacheAside<T> {
 
@@ -99,6 +103,9 @@ public class CacheAside<T> {
         }
         String key = keys.dataKey(id);
         Context context = VertxContexts.current();
+        if (settings.servesStale()) {
+            return readServingStale(id, key, context, loader);
+        }
         return store.get(key)
                 .onItemOrFailure().transformToUni((cached, failure) -> {
                     if (failure != null) {
@@ -124,7 +131,10 @@ public class CacheAside<T> {
         if (!settings.enabled()) {
             return Uni.createFrom().voidItem();
         }
-        return store.delete(List.of(keys.dataKey(id), keys.leaseKey(id)))
+        List<String> entryKeys = settings.servesStale()
+                ? List.of(keys.dataKey(id), keys.leaseKey(id), keys.freshKey(id))
+                : List.of(keys.dataKey(id), keys.leaseKey(id));
+        return store.delete(entryKeys)
                 .onFailure().retry().withBackOff(Duration.ofMillis(50)).atMost(INVALIDATION_ATTEMPTS - 1)
                 .onItemOrFailure().transform((deleted, failure) -> {
                     if (failure != null) {
@@ -165,7 +175,11 @@ public class CacheAside<T> {
             return lease.release(keys.leaseKey(id), token).onFailure().recoverWithNull().replaceWith(read);
         }
         Buffer bytes = value == null ? Buffer.buffer() : read.encoded();
-        return lease.fill(keys.dataKey(id), keys.leaseKey(id), token, bytes, ttl)
+        Uni<Boolean> filled = settings.servesStale()
+                ? lease.fill(keys.dataKey(id), keys.leaseKey(id), keys.freshKey(id), token, bytes,
+                        ttl.plus(settings.staleGrace()), ttl)
+                : lease.fill(keys.dataKey(id), keys.leaseKey(id), token, bytes, ttl);
+        return filled
                 .onItemOrFailure().transform((written, failure) -> {
                     if (failure != null) {
                         meters.degraded().increment();
@@ -185,6 +199,50 @@ public class CacheAside<T> {
         }
         Duration left = lifetime.apply(value);
         return left.compareTo(ttl) < 0 ? left : ttl;
+    }
+
+    /** Stale-if-error: one MGET reads the value and whether it is still fresh. */
+    private Uni<CacheRead<T>> readServingStale(String id, String key, Context context, Supplier<Uni<T>> loader) {
+        return store.mget(List.of(key, keys.freshKey(id)))
+                .onItemOrFailure().transformToUni((values, failure) -> {
+                    if (failure != null) {
+                        return degraded(context, loader, failure);
+                    }
+                    Buffer cached = values.get(0);
+                    if (cached != null && values.get(1) != null) {
+                        meters.hits().increment();
+                        return Uni.createFrom().item(fromCache(cached));
+                    }
+                    meters.misses().increment();
+                    if (cached == null) {
+                        return singleFlight.run(key, () -> loadUnderLease(id, context, loader));
+                    }
+                    return singleFlight.run(key, () -> reloadOrServeStale(id, context, loader, cached));
+                });
+    }
+
+    /** Past its TTL: reload under the lease; serve the old value if that fails or someone else is reloading. */
+    private Uni<CacheRead<T>> reloadOrServeStale(String id, Context context, Supplier<Uni<T>> loader, Buffer stale) {
+        String leaseKey = keys.leaseKey(id);
+        return lease.tryAcquire(leaseKey, settings.leaseTime())
+                .onItemOrFailure().transformToUni((token, failure) -> {
+                    if (failure != null || token == null) {
+                        return Uni.createFrom().item(serveStale(stale));
+                    }
+                    return VertxContexts.runOn(context, () -> load(loader))
+                            .onFailure().call(() -> lease.release(leaseKey, token).onFailure().recoverWithNull())
+                            .flatMap(value -> fill(id, token, value))
+                            .onFailure().recoverWithItem(reloadFailure -> {
+                                LOG.infof("cache %s: reloading %s failed (%s); serving the stale value", name, id,
+                                        reloadFailure.toString());
+                                return serveStale(stale);
+                            });
+                });
+    }
+
+    private CacheRead<T> serveStale(Buffer stale) {
+        meters.staleServed().increment();
+        return stale.length() == 0 ? CacheRead.loaded(Source.STALE, null, null, codec) : CacheRead.stale(stale, codec);
     }
 
     /** Another instance holds the lease: take its value when it lands, or load without caching after leaseWait. */

@@ -15,6 +15,8 @@ public final class CacheRead<T> {
         HIT,
         /** Loaded on a miss, and put in the cache unless an invalidation voided the load. */
         MISS,
+        /** Past its TTL, served because reloading it failed or another instance is reloading it. */
+        STALE,
         /** Loaded because Redis failed or its breaker is open; not cached. */
         DEGRADED,
         /** Loaded because the cache is switched off. */
@@ -35,6 +37,15 @@ public final class CacheRead<T> {
 
     static <T> CacheRead<T> cached(Buffer encoded, ValueCodec<T> codec) {
         return new CacheRead<>(Source.HIT, encoded, null, codec);
+    }
+
+    /** A value that needed no cache at all (a rate from a currency to itself). */
+    public static <T> CacheRead<T> identity(T value) {
+        return new CacheRead<>(Source.BYPASS, null, value, null);
+    }
+
+    static <T> CacheRead<T> stale(Buffer encoded, ValueCodec<T> codec) {
+        return new CacheRead<>(Source.STALE, encoded, null, codec);
     }
 
     static <T> CacheRead<T> loaded(Source source, T value, Buffer encoded, ValueCodec<T> codec) {

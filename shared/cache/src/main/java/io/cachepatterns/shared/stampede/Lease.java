@@ -40,6 +40,17 @@ public final class Lease {
                 .map(response -> response.toLong() == 1L);
     }
 
+    /**
+     * Like {@link #fill}, and marks the value fresh for {@code freshFor} while the value itself lives {@code ttl}
+     * (longer): in between it is stale, to be served only when a reload fails.
+     */
+    public Uni<Boolean> fill(String dataKey, String leaseKey, String freshKey, String token, Buffer value,
+                             Duration ttl, Duration freshFor) {
+        return store.eval(FILL, List.of(dataKey, leaseKey, freshKey),
+                        List.of(token, value, ttl.toMillis(), freshFor.toMillis()))
+                .map(response -> response.toLong() == 1L);
+    }
+
     /** Gives the lease back so that others need not wait for it to expire. */
     public Uni<Void> release(String leaseKey, String token) {
         return store.eval(RELEASE, List.of(leaseKey), List.of(token)).replaceWithVoid();
