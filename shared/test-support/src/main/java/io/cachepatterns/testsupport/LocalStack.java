@@ -18,6 +18,9 @@ public final class LocalStack {
             new Service("catalog", "catalog-service", 8081),
             new Service("profile", "profile-service", 8082));
 
+    /** Only for this machine's throwaway stack; deployments set their own ADMIN_TOKEN. */
+    private static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
+
     private record Service(String database, String module, int port) {
     }
 
@@ -41,8 +44,10 @@ public final class LocalStack {
         for (Service service : SERVICES) {
             servers.createDatabase(service.database());
             Path jar = root.resolve(service.module()).resolve("target/quarkus-app/quarkus-run.jar");
-            started.add(ServiceProcess.start(service.module(), jar,
-                    ServiceProcess.environment(servers, service.database(), service.port()), List.of(), logs));
+            var environment = new java.util.HashMap<>(
+                    ServiceProcess.environment(servers, service.database(), service.port()));
+            environment.put("ADMIN_TOKEN", LOCAL_ADMIN_TOKEN);
+            started.add(ServiceProcess.start(service.module(), jar, environment, List.of(), logs));
         }
 
         System.out.println();
@@ -50,6 +55,7 @@ public final class LocalStack {
             System.out.printf("%-16s http://localhost:%d   swagger-ui: http://localhost:%d/q/swagger-ui%n",
                     service.name(), service.port(), service.port());
         }
+        System.out.println("admin token for PUT /flags/{name}: " + LOCAL_ADMIN_TOKEN);
         System.out.println("logs in " + logs + "; Ctrl-C stops everything.");
         stopped.await();
     }
