@@ -32,7 +32,8 @@ public final class LimitServer extends AbstractVerticle {
         Vertx vertx = Vertx.vertx();
         // One server per event loop, as Quarkus has; they share the port.
         int instances = Runtime.getRuntime().availableProcessors();
-        vertx.deployVerticle(() -> new LimitServer(port, args[1], args[2]), new DeploymentOptions().setInstances(instances))
+        vertx.deployVerticle(() -> new LimitServer(port, args[1], args[2]),
+                        new DeploymentOptions().setInstances(instances))
                 .onSuccess(id -> System.out.println("limit server on port " + port))
                 .onFailure(failure -> {
                     failure.printStackTrace();

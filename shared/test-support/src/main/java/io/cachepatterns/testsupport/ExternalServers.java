@@ -79,7 +79,8 @@ final class ExternalServers implements Servers {
 
     @Override
     public String description() {
-        return "servers from the environment: " + redisUrl + ", postgresql://" + postgres.host() + ":" + postgres.port();
+        return "servers from the environment: " + redisUrl + ", postgresql://" + postgres.host() + ":"
+                + postgres.port();
     }
 
     @Override

@@ -60,15 +60,20 @@ public class SessionService {
 
     /** The live session named by an {@code Authorization: Bearer <token>} header, or a 401 problem. */
     public Uni<SessionView> authenticate(String authorization) {
-        return Uni.createFrom().item(() -> tokenHash(authorization)).flatMap(tokenHash -> sessions.get(tokenHash, () -> Panache.withSession(() -> repository.findLive(tokenHash, Instant.now()))
-                        .map(session -> session == null ? null : SessionView.of(session)))
+        return Uni.createFrom().item(() -> tokenHash(authorization))
+                .flatMap(tokenHash -> sessions.get(tokenHash, () -> liveSession(tokenHash)))
                 .map(session -> {
                     // The entry's TTL ends with the session, but a read can land in the last millisecond.
                     if (session == null || !session.isLive()) {
                         throw ProblemException.unauthorized("the session is unknown, expired or ended");
                     }
                     return session;
-                }));
+                });
+    }
+
+    private Uni<SessionView> liveSession(String tokenHash) {
+        return Panache.withSession(() -> repository.findLive(tokenHash, Instant.now()))
+                .map(session -> session == null ? null : SessionView.of(session));
     }
 
     /** Ends the session for every instance: revoked in the database, then dropped from the cache. */

@@ -4,7 +4,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * The one place that names the caches' meters. Every meter is tagged {@code cache} and {@code pattern}; Prometheus
@@ -84,5 +87,17 @@ public class CacheMetrics {
     public record Meters(Counter hits, Counter misses, Timer load, Counter loadFailures, Counter staleSetsRejected,
                          Counter degraded, Counter leaseWaitTimeouts, Counter invalidations,
                          Counter invalidationFailures, Counter staleServed) {
+
+        /** Runs a loader, recording how long it took and whether it failed. */
+        public <T> Uni<T> timedLoad(Supplier<Uni<T>> loader) {
+            long start = System.nanoTime();
+            return Uni.createFrom().deferred(() -> loader.get())
+                    .onItemOrFailure().invoke((value, failure) -> {
+                        load.record(Duration.ofNanos(System.nanoTime() - start));
+                        if (failure != null) {
+                            loadFailures.increment();
+                        }
+                    });
+        }
     }
 }

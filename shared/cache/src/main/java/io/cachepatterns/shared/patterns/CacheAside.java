@@ -99,7 +99,7 @@ public class CacheAside<T> {
      */
     public Uni<CacheRead<T>> read(String id, Supplier<Uni<T>> loader) {
         if (!settings.enabled()) {
-            return load(loader).map(value -> loaded(Source.BYPASS, value));
+            return meters.timedLoad(loader).map(value -> CacheRead.loaded(Source.BYPASS, value, codec));
         }
         String key = keys.dataKey(id);
         Context context = VertxContexts.current();
@@ -158,7 +158,7 @@ public class CacheAside<T> {
                     if (token == null) {
                         return waitForOtherLoad(id, context, loader);
                     }
-                    return VertxContexts.runOn(context, () -> load(loader))
+                    return VertxContexts.runOn(context, () -> meters.timedLoad(loader))
                             .onFailure().call(() -> lease.release(leaseKey, token)
                                     .onFailure().recoverWithNull())
                             .flatMap(value -> fill(id, token, value));
@@ -166,7 +166,7 @@ public class CacheAside<T> {
     }
 
     private Uni<CacheRead<T>> fill(String id, String token, T value) {
-        CacheRead<T> read = loaded(Source.MISS, value);
+        CacheRead<T> read = CacheRead.loaded(Source.MISS, value, codec);
         if (value == null && !settings.cachesAbsence()) {
             return lease.release(keys.leaseKey(id), token).onFailure().recoverWithNull().replaceWith(read);
         }
@@ -229,7 +229,7 @@ public class CacheAside<T> {
                     if (failure != null || token == null) {
                         return Uni.createFrom().item(serveStale(stale));
                     }
-                    return VertxContexts.runOn(context, () -> load(loader))
+                    return VertxContexts.runOn(context, () -> meters.timedLoad(loader))
                             .onFailure().call(() -> lease.release(leaseKey, token).onFailure().recoverWithNull())
                             .flatMap(value -> fill(id, token, value))
                             .onFailure().recoverWithItem(reloadFailure -> {
@@ -254,7 +254,8 @@ public class CacheAside<T> {
                         return Uni.createFrom().item(fromCache(cached));
                     }
                     meters.leaseWaitTimeouts().increment();
-                    return VertxContexts.runOn(context, () -> load(loader)).map(value -> loaded(Source.MISS, value));
+                    return VertxContexts.runOn(context, () -> meters.timedLoad(loader))
+                            .map(value -> CacheRead.loaded(Source.MISS, value, codec));
                 });
     }
 
@@ -273,26 +274,14 @@ public class CacheAside<T> {
     private Uni<CacheRead<T>> degraded(Context context, Supplier<Uni<T>> loader, Throwable failure) {
         meters.degraded().increment();
         LOG.debugf("cache %s: Redis unavailable (%s), reading from the loader", name, failure.toString());
-        return VertxContexts.runOn(context, () -> load(loader)).map(value -> loaded(Source.DEGRADED, value));
+        return VertxContexts.runOn(context, () -> meters.timedLoad(loader))
+                .map(value -> CacheRead.loaded(Source.DEGRADED, value, codec));
     }
 
-    private Uni<T> load(Supplier<Uni<T>> loader) {
-        long start = System.nanoTime();
-        return Uni.createFrom().deferred(() -> loader.get())
-                .onItemOrFailure().invoke((value, failure) -> {
-                    meters.load().record(Duration.ofNanos(System.nanoTime() - start));
-                    if (failure != null) {
-                        meters.loadFailures().increment();
-                    }
-                });
-    }
 
     private CacheRead<T> fromCache(Buffer cached) {
         // A zero-length value is the marker for "the loader found nothing" (JSON is never empty).
         return cached.length() == 0 ? CacheRead.loaded(Source.HIT, null, null, codec) : CacheRead.cached(cached, codec);
     }
 
-    private CacheRead<T> loaded(Source source, T value) {
-        return CacheRead.loaded(source, value, value == null ? null : codec.encode(value), codec);
-    }
 }

@@ -52,6 +52,11 @@ public final class CacheRead<T> {
         return new CacheRead<>(source, encoded, value, codec);
     }
 
+    /** A value from the loader, encoded once: for the cache and for the response alike. */
+    static <T> CacheRead<T> loaded(Source source, T value, ValueCodec<T> codec) {
+        return new CacheRead<>(source, value == null ? null : codec.encode(value), value, codec);
+    }
+
     public Source source() {
         return source;
     }

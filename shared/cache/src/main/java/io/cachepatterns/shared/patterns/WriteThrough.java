@@ -78,30 +78,30 @@ public class WriteThrough<T> {
     /** The value of {@code id}, from the cache or loaded and cached; absent if the loader finds nothing. */
     public Uni<CacheRead<T>> read(String id, Supplier<Uni<T>> loader) {
         if (!settings.enabled()) {
-            return load(loader).map(value -> loaded(Source.BYPASS, value));
+            return meters.timedLoad(loader).map(value -> CacheRead.loaded(Source.BYPASS, value, codec));
         }
         Context context = VertxContexts.current();
         if (pendingRepairs.containsKey(id)) {
             // Redis may still hold the version before our last write: ask the database until the repair lands.
             meters.degraded().increment();
-            return load(loader).map(value -> loaded(Source.DEGRADED, value));
+            return meters.timedLoad(loader).map(value -> CacheRead.loaded(Source.DEGRADED, value, codec));
         }
         String key = keys.dataKey(id);
         return store.hget(key, VALUE_FIELD)
                 .onItemOrFailure().transformToUni((cached, failure) -> {
                     if (failure != null) {
                         meters.degraded().increment();
-                        return VertxContexts.runOn(context, () -> load(loader))
-                                .map(value -> loaded(Source.DEGRADED, value));
+                        return VertxContexts.runOn(context, () -> meters.timedLoad(loader))
+                                .map(value -> CacheRead.loaded(Source.DEGRADED, value, codec));
                     }
                     if (cached != null) {
                         meters.hits().increment();
                         return Uni.createFrom().item(CacheRead.cached(cached, codec));
                     }
                     meters.misses().increment();
-                    return singleFlight.run(key, () -> VertxContexts.runOn(context, () -> load(loader))
+                    return singleFlight.run(key, () -> VertxContexts.runOn(context, () -> meters.timedLoad(loader))
                             .call(value -> value == null ? Uni.createFrom().voidItem() : fill(id, value))
-                            .map(value -> loaded(Source.MISS, value)));
+                            .map(value -> CacheRead.loaded(Source.MISS, value, codec)));
                 });
     }
 
@@ -170,18 +170,5 @@ public class WriteThrough<T> {
                 .map(response -> response.toLong() == 1L);
     }
 
-    private Uni<T> load(Supplier<Uni<T>> loader) {
-        long start = System.nanoTime();
-        return Uni.createFrom().deferred(() -> loader.get())
-                .onItemOrFailure().invoke((value, failure) -> {
-                    meters.load().record(Duration.ofNanos(System.nanoTime() - start));
-                    if (failure != null) {
-                        meters.loadFailures().increment();
-                    }
-                });
-    }
 
-    private CacheRead<T> loaded(Source source, T value) {
-        return CacheRead.loaded(source, value, value == null ? null : codec.encode(value), codec);
-    }
 }
