@@ -64,6 +64,22 @@ public interface CacheConfig {
         @WithDefault("10000")
         long l1MaxSize();
 
+        /** Write-behind: how often the flusher writes to the database. */
+        @WithDefault("1s")
+        Duration writeDelay();
+
+        /** Write-behind: how many log entries one flush reads at most. */
+        @WithDefault("5000")
+        int batchSize();
+
+        /** Write-behind: failed flushes of an entry before it moves to the dead-letter stream. */
+        @WithDefault("5")
+        int maxAttempts();
+
+        /** Write-behind: how long an entry may sit unacknowledged with a consumer before another claims it. */
+        @WithDefault("30s")
+        Duration claimIdle();
+
         default CacheSettings settings() {
             return new CacheSettings(enabled(), ttl(), jitter(), absentTtl(), leaseTime(), leaseWait(), staleGrace());
         }

@@ -107,6 +107,19 @@ public class RedisStore {
         return send(request).map(Response::toLong);
     }
 
+    /** Any command, through the same timeout and breaker; for the stream commands of write-behind. */
+    public Uni<Response> command(Command command, List<?> args) {
+        Request request = Request.cmd(command);
+        for (Object arg : args) {
+            if (arg instanceof Buffer buffer) {
+                request.arg(buffer);
+            } else {
+                request.arg(String.valueOf(arg));
+            }
+        }
+        return send(request);
+    }
+
     /** {@code PUBLISH channel message}: how many subscribers received it. */
     public Uni<Long> publish(String channel, String message) {
         return send(Request.cmd(Command.PUBLISH).arg(channel).arg(message)).map(Response::toLong);

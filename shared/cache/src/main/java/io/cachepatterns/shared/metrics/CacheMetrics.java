@@ -30,6 +30,12 @@ public class CacheMetrics {
     public static final String INVALIDATIONS_RECEIVED = "cache.invalidations.received";
     public static final String SUBSCRIPTION_UP = "cache.subscription.up";
     public static final String WRITE = "cache.write";
+    public static final String WRITE_BEHIND_PENDING = "write.behind.pending";
+    public static final String WRITE_BEHIND_LAG = "write.behind.lag";
+    public static final String WRITE_BEHIND_FLUSHED = "write.behind.flushed";
+    public static final String WRITE_BEHIND_COALESCED = "write.behind.coalesced";
+    public static final String WRITE_BEHIND_RETRIES = "write.behind.retries";
+    public static final String WRITE_BEHIND_DEAD_LETTERS = "write.behind.dead.letters";
     public static final String WRITE_FAILURES = "cache.write.failures";
     public static final String REPAIRS_PENDING = "cache.repairs.pending";
     public static final String REPAIRS_ABANDONED = "cache.repairs.abandoned";

@@ -8,6 +8,7 @@ import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -54,6 +55,14 @@ public class Caches {
         CacheConfig.CacheSpec spec = config.cache(name);
         return new NearCache<>(name, cacheAside(name, type), store, service + ":" + name + ":invalidations",
                 spec.l1Ttl(), spec.l1MaxSize(), metrics);
+    }
+
+    /**
+     * A write-behind store of counters with {@code fields}; call {@link WriteBehind#start()} to flush on schedule.
+     */
+    public WriteBehind writeBehind(String name, List<String> fields, WriteBehind.Loader loader,
+                                   WriteBehind.BatchWriter writer) {
+        return new WriteBehind(service, name, fields, config.cache(name), store, loader, writer, metrics);
     }
 
     /**

@@ -1,0 +1,229 @@
+package io.cachepatterns.shared.patterns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.cachepatterns.testsupport.RealServersResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Write-behind's protocol against a real Redis. The "database" here is a table in memory that applies the same rule
+ * a real one does (keep a row only if its log id is newer) and can fail on demand; metrics-service shows the same
+ * against PostgreSQL.
+ */
+@QuarkusTest
+@WithTestResource(RealServersResource.class)
+class WriteBehindTest {
+
+    private static final List<String> FIELDS = List.of("views", "likes");
+
+    @Inject
+    Caches caches;
+
+    /** A table keyed by id, counting the statements it receives. */
+    static final class Table implements WriteBehind.BatchWriter, WriteBehind.Loader {
+        final Map<String, WriteBehind.Row> rows = new ConcurrentHashMap<>();
+        final AtomicInteger statements = new AtomicInteger();
+        volatile boolean down;
+        volatile boolean crashAfterCommit;
+        final Set<String> poison = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public Uni<Void> write(List<WriteBehind.Row> batch) {
+            statements.incrementAndGet();
+            if (down || batch.stream().anyMatch(row -> poison.contains(row.id()))) {
+                return Uni.createFrom().failure(new IllegalStateException("the database refused the batch"));
+            }
+            for (WriteBehind.Row row : batch) {
+                rows.merge(row.id(), row, (kept, incoming) ->
+                        incoming.logId().compareTo(kept.logId()) > 0 ? incoming : kept);
+            }
+            if (crashAfterCommit) {
+                return Uni.createFrom().failure(new IllegalStateException("crashed after the commit"));
+            }
+            return Uni.createFrom().voidItem();
+        }
+
+        @Override
+        public Uni<Map<String, Long>> load(String id) {
+            WriteBehind.Row row = rows.get(id);
+            return Uni.createFrom().item(row == null ? null : row.values());
+        }
+
+        long value(String id, String field) {
+            WriteBehind.Row row = rows.get(id);
+            return row == null ? 0 : row.values().get(field);
+        }
+    }
+
+    private WriteBehind writeBehind(Table table) {
+        return caches.writeBehind("counters-test", FIELDS, table, table);
+    }
+
+    private static String item() {
+        return "item-" + UUID.randomUUID();
+    }
+
+    private static void increment(WriteBehind counters, String id, String field, long by) {
+        counters.increment(id, Map.of(field, by)).await().atMost(Duration.ofSeconds(5));
+    }
+
+    private static void drain(WriteBehind counters) {
+        for (int i = 0; i < 50; i++) {
+            WriteBehind.FlushResult result = counters.flushOnce().await().atMost(Duration.ofSeconds(10));
+            if (result.entries() == 0) {
+                return;
+            }
+        }
+    }
+
+    @Test
+    void anIncrementIsAcknowledgedBeforeTheDatabaseHasItAndAFlushCatchesUp() {
+        Table table = new Table();
+        WriteBehind counters = writeBehind(table);
+        String id = item();
+        increment(counters, id, "views", 1);
+        increment(counters, id, "views", 1);
+        increment(counters, id, "likes", 1);
+
+        assertEquals(0, table.value(id, "views"), "acknowledged, not yet in the database");
+        assertEquals(Map.of("views", 2L, "likes", 1L), counters.read(id).await().indefinitely());
+
+        drain(counters);
+        assertEquals(2, table.value(id, "views"));
+        assertEquals(1, table.value(id, "likes"));
+    }
+
+    @Test
+    void tenThousandIncrementsOfOneItemTakeAHandfulOfStatements() {
+        Table table = new Table();
+        WriteBehind counters = writeBehind(table);
+        String id = item();
+        drain(counters); // whatever other tests left
+        table.statements.set(0);
+        for (int chunk = 0; chunk < 10; chunk++) {
+            List<Uni<Map<String, Long>>> writes = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                writes.add(counters.increment(id, Map.of("views", 1L)));
+            }
+            Uni.join().all(writes).andFailFast().await().atMost(Duration.ofSeconds(30));
+        }
+        drain(counters);
+        assertEquals(10_000, table.value(id, "views"));
+        assertThat(table.statements.get()).as("statements for 10 000 increments").isLessThanOrEqualTo(10);
+    }
+
+    @Test
+    void aCrashBetweenCommitAndAcknowledgementNeverCountsTwice() {
+        Table table = new Table();
+        WriteBehind first = writeBehind(table);
+        String id = item();
+        for (int i = 0; i < 100; i++) {
+            increment(first, id, "views", 1);
+        }
+        table.crashAfterCommit = true;
+        first.flushOnce().await().indefinitely(); // commits, then "dies" before XACK
+        table.crashAfterCommit = false;
+
+        // Another instance takes over the entries the first left unacknowledged, and applies them again.
+        WriteBehind second = writeBehind(table);
+        for (int i = 0; i < 5; i++) {
+            increment(second, id, "views", 1);
+        }
+        drain(second);
+        assertEquals(105, table.value(id, "views"), "nothing lost, nothing twice");
+        assertEquals(0, second.pending());
+    }
+
+    @Test
+    void entriesLeftByAnInstanceThatDiedAreFlushedByAnother() {
+        Table table = new Table();
+        WriteBehind dead = writeBehind(table);
+        String id = item();
+        for (int i = 0; i < 50; i++) {
+            increment(dead, id, "likes", 1);
+        }
+        // The first instance is gone before it ever flushed: its entries sit in the log.
+        WriteBehind survivor = writeBehind(table);
+        drain(survivor);
+        assertEquals(50, table.value(id, "likes"));
+    }
+
+    @Test
+    void whileTheDatabaseIsDownWritesAreStillAcknowledgedAndCaughtUpExactly() {
+        Table table = new Table();
+        WriteBehind counters = writeBehind(table);
+        String id = item();
+        table.down = true;
+        for (int i = 0; i < 30; i++) {
+            increment(counters, id, "views", 1);
+        }
+        counters.flushOnce().await().indefinitely();
+        assertEquals(0, table.value(id, "views"));
+        for (int i = 0; i < 30; i++) {
+            increment(counters, id, "views", 1);
+        }
+        table.down = false;
+        drain(counters);
+        assertEquals(60, table.value(id, "views"));
+    }
+
+    @Test
+    void aPoisonEntryGoesToTheDeadLettersWhileOthersFlow() {
+        Table table = new Table();
+        WriteBehind counters = writeBehind(table);
+        String healthy = item();
+        String poison = item();
+        table.poison.add(poison);
+        increment(counters, poison, "views", 7);
+        for (int attempt = 0; attempt < 3; attempt++) { // max-attempts is 3 in the test configuration
+            increment(counters, healthy, "views", 1);
+            counters.flushOnce().await().indefinitely();
+            assertEquals(attempt + 1, table.value(healthy, "views"), "the healthy item keeps flowing");
+        }
+        List<WriteBehind.DeadLetter> letters = counters.deadLetters().await().indefinitely();
+        assertThat(letters).anySatisfy(letter -> {
+            assertEquals(poison, letter.id());
+            assertEquals(7L, letter.values().get("views"));
+        });
+
+        table.poison.clear();
+        assertThat(counters.replayDeadLetters().await().indefinitely()).isGreaterThanOrEqualTo(1);
+        drain(counters);
+        assertEquals(7, table.value(poison, "views"));
+        assertThat(counters.deadLetters().await().indefinitely()).noneMatch(l -> l.id().equals(poison));
+    }
+
+    @Test
+    void aCounterNeverGoesBelowZero() {
+        Table table = new Table();
+        WriteBehind counters = writeBehind(table);
+        String id = item();
+        increment(counters, id, "likes", 1);
+        increment(counters, id, "likes", -1);
+        increment(counters, id, "likes", -1);
+        assertEquals(0L, counters.read(id).await().indefinitely().get("likes"));
+    }
+
+    @Test
+    void aValueRedisLostIsReloadedFromTheDatabaseBeforeItIsIncremented() {
+        Table table = new Table();
+        String id = item();
+        table.rows.put(id, new WriteBehind.Row(id, Map.of("views", 41L, "likes", 0L),
+                new WriteBehind.LogId(1, 0)));
+        WriteBehind counters = writeBehind(table);
+        assertEquals(42L, counters.increment(id, Map.of("views", 1L)).await().indefinitely().get("views"));
+    }
+}
