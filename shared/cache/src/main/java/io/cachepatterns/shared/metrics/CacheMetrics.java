@@ -30,8 +30,10 @@ public class CacheMetrics {
     public static final String INVALIDATIONS_RECEIVED = "cache.invalidations.received";
     public static final String SUBSCRIPTION_UP = "cache.subscription.up";
     public static final String WRITE = "cache.write";
+    public static final String SORTED_SET_REBUILDS = "cache.sorted.set.rebuilds";
     public static final String WRITE_BEHIND_PENDING = "write.behind.pending";
     public static final String WRITE_BEHIND_LAG = "write.behind.lag";
+    public static final String WRITE_BEHIND_FLUSH_LAG = "write.behind.flush.lag";
     public static final String WRITE_BEHIND_FLUSHED = "write.behind.flushed";
     public static final String WRITE_BEHIND_COALESCED = "write.behind.coalesced";
     public static final String WRITE_BEHIND_RETRIES = "write.behind.retries";

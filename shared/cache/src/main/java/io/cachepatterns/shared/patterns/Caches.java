@@ -65,6 +65,11 @@ public class Caches {
         return new WriteBehind(service, name, fields, config.cache(name), store, loader, writer, metrics);
     }
 
+    /** A ranking kept write-through in a Redis sorted set, rebuilt from the database when Redis lost it. */
+    public SortedSetWriteThrough sortedSetWriteThrough(String name) {
+        return new SortedSetWriteThrough(service, name, store, metrics);
+    }
+
     /**
      * A write-through cache; {@code idOf} gives a value's cache id and {@code versionOf} its database version, which
      * only ever grows.

@@ -7,6 +7,7 @@ import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Response;
@@ -127,6 +128,7 @@ public class WriteBehind {
     private final Counter coalesced;
     private final Counter retries;
     private final Counter deadLetters;
+    private final Timer flushLag;
     private volatile boolean groupReady;
     private volatile boolean running;
     private volatile Duration backoff = Duration.ZERO;
@@ -148,6 +150,8 @@ public class WriteBehind {
         this.coalesced = registry.counter(CacheMetrics.WRITE_BEHIND_COALESCED, tags);
         this.retries = registry.counter(CacheMetrics.WRITE_BEHIND_RETRIES, tags);
         this.deadLetters = registry.counter(CacheMetrics.WRITE_BEHIND_DEAD_LETTERS, tags);
+        this.flushLag = Timer.builder(CacheMetrics.WRITE_BEHIND_FLUSH_LAG).tags(tags)
+                .publishPercentiles(0.5, 0.99).register(registry);
         Gauge.builder(CacheMetrics.WRITE_BEHIND_PENDING, pending, AtomicLong::get).tags(tags).register(registry);
         Gauge.builder(CacheMetrics.WRITE_BEHIND_LAG, oldestMillis,
                         oldest -> oldest.get() == 0 ? 0 : (System.currentTimeMillis() - oldest.get()) / 1000.0)
@@ -310,6 +314,7 @@ public class WriteBehind {
         return writer.write(batch)
                 .flatMap(ignored -> acknowledge(entries.stream().map(Entry::streamId).toList()))
                 .map(ignored -> {
+                    recordLag(entries);
                     flushed.increment(entries.size());
                     coalesced.increment(entries.size() - batch.size());
                     entries.forEach(entry -> attempts.remove(entry.streamId()));
@@ -372,6 +377,13 @@ public class WriteBehind {
                     deadLetters.increment();
                     attempts.remove(entry.streamId());
                 });
+    }
+
+    /** How long each entry waited between its acknowledgement to the client and the database commit. */
+    private void recordLag(List<Entry> entries) {
+        long now = System.currentTimeMillis();
+        entries.forEach(entry -> flushLag.record(Duration.ofMillis(
+                Math.max(0, now - LogId.parse(entry.streamId()).millis()))));
     }
 
     /** XACK, then XDEL: the log keeps only what is not yet in the database. */

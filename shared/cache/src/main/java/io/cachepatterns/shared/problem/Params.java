@@ -39,6 +39,14 @@ public final class Params {
                 + shorten(raw) + "'");
     }
 
+    /** A name used as a key: 1 to 64 of letters, digits, '.', '_' and '-'. */
+    public static String identifier(String name, String raw) {
+        if (raw == null || !raw.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw ProblemException.badRequest(name, "must be 1 to 64 of letters, digits, '.', '_' and '-'");
+        }
+        return raw;
+    }
+
     /** Echoes the offending input, but never a megabyte of it. */
     private static String shorten(String raw) {
         return raw.length() <= 40 ? raw : raw.substring(0, 40) + "…";

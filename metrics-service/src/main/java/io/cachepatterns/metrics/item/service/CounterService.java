@@ -1,0 +1,87 @@
+package io.cachepatterns.metrics.item.service;
+
+import io.cachepatterns.metrics.item.ItemCounter;
+import io.cachepatterns.metrics.item.repository.CounterRepository;
+import io.cachepatterns.shared.patterns.Caches;
+import io.cachepatterns.shared.patterns.WriteBehind;
+import io.cachepatterns.shared.problem.ProblemException;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * View and like counters through write-behind: an increment is answered once Redis has it; the flusher writes to
+ * PostgreSQL every write delay, one statement per batch, and nothing acknowledged is lost if this instance dies.
+ */
+@ApplicationScoped
+public class CounterService {
+
+    public static final String CACHE = "counters";
+    public static final List<String> FIELDS = List.of("views", "likes");
+    private static final Logger LOG = Logger.getLogger(CounterService.class);
+
+    private final CounterRepository repository;
+    private final CountersConfig config;
+    private final WriteBehind counters;
+
+    public CounterService(CounterRepository repository, CountersConfig config, Caches caches) {
+        this.repository = repository;
+        this.config = config;
+        this.counters = caches.writeBehind(CACHE, FIELDS, repository, repository);
+    }
+
+    void start(@Observes StartupEvent event) {
+        if (config.writeBehind()) {
+            counters.start();
+        }
+    }
+
+    /** A graceful shutdown flushes what it can within a bound; what is left stays in the log for another instance. */
+    void stop(@Observes ShutdownEvent event) {
+        if (config.writeBehind()) {
+            counters.stop(config.shutdownFlush());
+            LOG.infof("counters: %d log entries left for another instance", counters.pending());
+        }
+    }
+
+    /** Adds to a counter (a negative {@code by} takes away; never below zero) and answers the new values. */
+    public Uni<ItemCounter> add(String itemId, String field, long by) {
+        if (!config.writeBehind()) {
+            return repository.incrementDirectly(itemId, field.equals("views") ? by : 0, field.equals("likes") ? by : 0)
+                    .map(values -> ItemCounter.of(itemId, values));
+        }
+        Map<String, Long> increment = new HashMap<>();
+        increment.put(field, by);
+        return counters.increment(itemId, increment)
+                .map(values -> ItemCounter.of(itemId, values))
+                // Without Redis a write cannot be made durable before the answer: refuse it rather than lose it.
+                .onFailure(failure -> !(failure instanceof IllegalArgumentException)).transform(failure ->
+                        ProblemException.unavailable("counters cannot be written right now; try again shortly"));
+    }
+
+    /** The current counters: from Redis, or from PostgreSQL if Redis does not have them or is down. */
+    public Uni<ItemCounter> stats(String itemId) {
+        if (!config.writeBehind()) {
+            return repository.load(itemId).map(values -> ItemCounter.of(itemId, values));
+        }
+        return counters.read(itemId)
+                .onFailure().recoverWithUni(() -> repository.load(itemId))
+                .map(values -> ItemCounter.of(itemId, values));
+    }
+
+    /** The top items by views or likes, from PostgreSQL: at most a write delay behind. */
+    public Uni<List<ItemCounter>> top(String metric, int limit) {
+        return repository.top(metric, limit);
+    }
+
+    /** The write-behind itself, for operations and tests (dead letters, flushing on demand). */
+    public WriteBehind writeBehind() {
+        return counters;
+    }
+}
