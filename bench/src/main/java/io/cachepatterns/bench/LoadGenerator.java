@@ -34,10 +34,19 @@ final class LoadGenerator {
 
     private final Vertx vertx;
     private final int connections;
+    private final HttpMethod method;
+    private final int expectedStatus;
 
+    /** GETs answered 200. */
     LoadGenerator(Vertx vertx, int connections) {
+        this(vertx, connections, HttpMethod.GET, 200);
+    }
+
+    LoadGenerator(Vertx vertx, int connections, HttpMethod method, int expectedStatus) {
         this.vertx = vertx;
         this.connections = connections;
+        this.method = method;
+        this.expectedStatus = expectedStatus;
     }
 
     /** Loads {@code path} on {@code port}: {@code warmUp} unrecorded, then {@code measure} recorded. */
@@ -69,12 +78,12 @@ final class LoadGenerator {
             done.countDown();
             return;
         }
-        client.request(HttpMethod.GET, path)
+        client.request(method, path)
                 .compose(request -> request.send().compose(response -> response.body().map(response.statusCode())))
                 .onComplete(result -> {
                     long now = System.nanoTime();
                     if (sent >= recordFrom && now <= end) {
-                        if (result.succeeded() && result.result() == 200) {
+                        if (result.succeeded() && result.result() == expectedStatus) {
                             requests.incrementAndGet();
                             histogram.recordValue(Math.max(1, (now - sent) / 1000));
                         } else {

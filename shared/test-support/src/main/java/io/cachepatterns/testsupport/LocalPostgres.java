@@ -23,6 +23,11 @@ import java.util.stream.Stream;
 final class LocalPostgres implements AutoCloseable {
 
     private static final String SUPERUSER = "postgres";
+    /**
+     * {@code -Dcachepatterns.pg.durable=true}: commits reach the disk, as in production. The benchmarks set it, so
+     * that a database write costs what it really costs; tests leave it off.
+     */
+    private static final boolean DURABLE = Boolean.getBoolean("cachepatterns.pg.durable");
 
     private final PostgresAddress address;
     private final String description;
@@ -73,11 +78,15 @@ final class LocalPostgres implements AutoCloseable {
             }
             Processes.run(asUser(runAs, List.of(bin.resolve("initdb").toString(), "-D", dataDir.toString(),
                     "-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync")));
-            // Durability settings off: a test server is thrown away, and fsync would only slow the tests.
-            Process server = new ProcessBuilder(asUser(runAs, List.of(bin.resolve("postgres").toString(),
+            List<String> command = new ArrayList<>(List.of(bin.resolve("postgres").toString(),
                     "-D", dataDir.toString(), "-p", String.valueOf(port), "-k", dataDir.toString(),
-                    "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                    "-c", "full_page_writes=off", "-c", "max_connections=200")))
+                    "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"));
+            if (!DURABLE) {
+                // A test server is thrown away, and fsync would only slow the tests.
+                command.addAll(List.of("-c", "fsync=off", "-c", "synchronous_commit=off",
+                        "-c", "full_page_writes=off"));
+            }
+            Process server = new ProcessBuilder(asUser(runAs, command))
                     .redirectErrorStream(true)
                     .redirectOutput(dataDir.resolve("server.log").toFile())
                     .start();
@@ -88,8 +97,8 @@ final class LocalPostgres implements AutoCloseable {
                 Processes.interrupt(server);
                 Processes.deleteTree(dataDir);
             };
-            return new LocalPostgres(address, "PostgreSQL from " + bin + runAs.map(u -> " as " + u).orElse(""),
-                    stopper);
+            return new LocalPostgres(address, "PostgreSQL from " + bin + runAs.map(u -> " as " + u).orElse("")
+                    + (DURABLE ? ", durable" : ", fsync off"), stopper);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

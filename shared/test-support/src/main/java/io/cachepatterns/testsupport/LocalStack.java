@@ -16,7 +16,8 @@ public final class LocalStack {
     /** Database, module and port of each service that exists so far. */
     private static final List<Service> SERVICES = List.of(
             new Service("catalog", "catalog-service", 8081),
-            new Service("profile", "profile-service", 8082));
+            new Service("profile", "profile-service", 8082),
+            new Service("metrics", "metrics-service", 8083));
 
     /** Only for this machine's throwaway stack; deployments set their own ADMIN_TOKEN. */
     private static final String LOCAL_ADMIN_TOKEN = "local-admin-token";

@@ -244,11 +244,19 @@ public class WriteBehind {
         if (!running) {
             return;
         }
-        Uni.createFrom().voidItem().onItem().delayIt().by(delay)
-                .flatMap(ignored -> flushOnce())
+        Uni<Void> wait = delay.isZero()
+                ? Uni.createFrom().voidItem()
+                : Uni.createFrom().voidItem().onItem().delayIt().by(delay);
+        wait.flatMap(ignored -> flushOnce())
                 .subscribe().with(result -> {
                     backoff = result.failed() ? nextBackoff() : Duration.ZERO;
-                    scheduleNext(backoff.isZero() ? spec.writeDelay() : backoff);
+                    if (!backoff.isZero()) {
+                        scheduleNext(backoff);
+                    } else if (result.entries() >= spec.batchSize()) {
+                        scheduleNext(Duration.ZERO); // a full batch: more is waiting, keep up with the writers
+                    } else {
+                        scheduleNext(spec.writeDelay());
+                    }
                 }, failure -> {
                     LOG.warnf("write-behind %s: flush failed (%s)", name, failure.toString());
                     backoff = nextBackoff();
