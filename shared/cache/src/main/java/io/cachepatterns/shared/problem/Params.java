@@ -6,6 +6,10 @@ package io.cachepatterns.shared.problem;
  */
 public final class Params {
 
+    /** A name used as a key: 1 to 64 of letters, digits, '.', '_' and '-'. */
+    public static final String IDENTIFIER = "[A-Za-z0-9._-]{1,64}";
+    public static final String IDENTIFIER_RULE = "must be 1 to 64 of letters, digits, '.', '_' and '-'";
+
     private Params() {
     }
 
@@ -39,10 +43,10 @@ public final class Params {
                 + shorten(raw) + "'");
     }
 
-    /** A name used as a key: 1 to 64 of letters, digits, '.', '_' and '-'. */
+    /** An {@link #IDENTIFIER}. */
     public static String identifier(String name, String raw) {
-        if (raw == null || !raw.matches("[A-Za-z0-9._-]{1,64}")) {
-            throw ProblemException.badRequest(name, "must be 1 to 64 of letters, digits, '.', '_' and '-'");
+        if (raw == null || !raw.matches(IDENTIFIER)) {
+            throw ProblemException.badRequest(name, IDENTIFIER_RULE);
         }
         return raw;
     }
