@@ -110,6 +110,16 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** {@code kill -9}: no shutdown hook, no final flush, as in a crash. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
         Processes.terminate(process);
