@@ -86,6 +86,24 @@ class LeaderboardTest {
     }
 
     @Test
+    void withRedisStoppedRanksComeFromTheDatabase() throws Exception {
+        var servers = io.cachepatterns.testsupport.TestServers.get();
+        org.junit.jupiter.api.Assumptions.assumeTrue(servers.canStopRedis(), "these servers are not ours to stop");
+        String board = "b-" + UUID.randomUUID().toString().substring(0, 8);
+        score(board, "ann", 10);
+        score(board, "ben", 30);
+        score(board, "cat", 20);
+        servers.stopRedis();
+        try {
+            assertEquals(List.of("ben", "cat", "ann"), ranking(board));
+            given().when().get("/leaderboards/" + board + "/players/cat")
+                    .then().statusCode(200).body("rank", equalTo(2)).body("score", equalTo(20));
+        } finally {
+            servers.startRedis();
+        }
+    }
+
+    @Test
     void badScoresAndNamesAreNamed() {
         given().contentType(ContentType.JSON).body("{\"player\":\"ada\",\"score\":\"lots\"}")
                 .when().post("/leaderboards/b1/scores").then().statusCode(400)

@@ -63,6 +63,7 @@ public class RedisStore {
                 .onStateChange(state -> breakerState.set(gaugeValue(state)))
                 .done()
                 .withThreadOffload(false)
+                .withDescription(BREAKER_NAME) // names the guard in its exceptions' messages
                 .build();
     }
 

@@ -9,7 +9,9 @@ import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Response;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -23,7 +25,8 @@ import org.jboss.logging.Logger;
  * two writers racing each other, can never lower a member's score. If the sorted set is missing (Redis flushed or
  * restarted), the next read rebuilds it from the database. If adding a score fails after its commit, the sorted set
  * is deleted (retried in the background), so the next read rebuilds it rather than serve a rank without that
- * score. Nothing is lost: the database holds every score.
+ * score. While Redis fails, ranks are computed from the database (slower, never wrong). Nothing is lost: the
+ * database holds every score.
  */
 public class SortedSetWriteThrough {
 
@@ -45,6 +48,7 @@ public class SortedSetWriteThrough {
     private final RedisStore store;
     private final Counter rebuilds;
     private final Counter writeFailures;
+    private final Counter degraded;
 
     public SortedSetWriteThrough(String service, String name, RedisStore store, CacheMetrics metrics) {
         this.name = name;
@@ -53,6 +57,7 @@ public class SortedSetWriteThrough {
         Tags tags = Tags.of("cache", name, "pattern", PATTERN);
         this.rebuilds = metrics.registry().counter(CacheMetrics.SORTED_SET_REBUILDS, tags);
         this.writeFailures = metrics.registry().counter(CacheMetrics.WRITE_FAILURES, tags);
+        this.degraded = metrics.registry().counter(CacheMetrics.DEGRADED, tags);
     }
 
     /** Commits the score ({@code commit} answers the member's stored score), then adds it to the sorted set. */
@@ -70,26 +75,61 @@ public class SortedSetWriteThrough {
 
     /** The top {@code limit} members, rebuilding the set from {@code all} first if Redis does not have it. */
     public Uni<List<Ranked>> top(String set, int limit, Supplier<Uni<List<Scored>>> all) {
-        return ensure(set, all)
-                .flatMap(ignored -> store.command(Command.ZREVRANGE, List.of(key(set), 0, limit - 1, "WITHSCORES")))
-                .map(SortedSetWriteThrough::ranked);
+        return readRebuildingIfMissing(set, all,
+                        () -> store.command(Command.ZREVRANGE, List.of(key(set), 0, limit - 1, "WITHSCORES"))
+                                .map(SortedSetWriteThrough::ranked),
+                        List::isEmpty)
+                .onFailure().recoverWithUni(failure -> {
+                    degraded.increment();
+                    return Uni.createFrom().deferred(() -> all.get()).map(scores -> {
+                        List<Ranked> ranking = rankedFromDatabase(scores);
+                        return ranking.subList(0, Math.min(limit, ranking.size()));
+                    });
+                });
     }
 
     /** A member's rank and score, or {@code null} if it has none. */
     public Uni<Ranked> rank(String set, String member, Supplier<Uni<List<Scored>>> all) {
-        return ensure(set, all)
-                .flatMap(ignored -> store.command(Command.ZREVRANK, List.of(key(set), member)))
-                .flatMap(rank -> rank == null
-                        ? Uni.createFrom().nullItem()
-                        : store.command(Command.ZSCORE, List.of(key(set), member)).map(score -> new Ranked(
-                                rank.toLong() + 1, member, (long) Double.parseDouble(score.toString()))));
+        return readRebuildingIfMissing(set, all, () -> store.command(Command.ZREVRANK, List.of(key(set), member))
+                        .flatMap(rank -> rank == null
+                                ? Uni.createFrom().<Ranked>nullItem()
+                                : store.command(Command.ZSCORE, List.of(key(set), member)).map(score -> new Ranked(
+                                        rank.toLong() + 1, member, (long) Double.parseDouble(score.toString())))),
+                        ranked -> ranked == null)
+                .onFailure().recoverWithUni(failure -> {
+                    degraded.increment();
+                    return Uni.createFrom().deferred(() -> all.get()).map(scores -> rankedFromDatabase(scores)
+                            .stream().filter(ranked -> ranked.member().equals(member)).findFirst().orElse(null));
+                });
     }
 
-    private Uni<Void> ensure(String set, Supplier<Uni<List<Scored>>> all) {
-        return store.command(Command.EXISTS, List.of(key(set))).flatMap(exists -> exists.toLong() == 1
-                ? Uni.createFrom().voidItem()
-                : rebuild(set, all));
+    /**
+     * Reads first (one command on the common path); only an empty answer asks whether the set exists, and a
+     * missing set is rebuilt from the database and read again.
+     */
+    private <R> Uni<R> readRebuildingIfMissing(String set, Supplier<Uni<List<Scored>>> all, Supplier<Uni<R>> read,
+                                               Predicate<R> empty) {
+        return read.get().flatMap(result -> {
+            if (!empty.test(result)) {
+                return Uni.createFrom().item(result);
+            }
+            return store.command(Command.EXISTS, List.of(key(set))).flatMap(exists -> exists.toLong() == 1
+                    ? Uni.createFrom().item(result)
+                    : rebuild(set, all).flatMap(ignored -> read.get()));
+        });
     }
+
+    /** Redis' order, computed in memory: score descending, ties by member descending. */
+    private static List<Ranked> rankedFromDatabase(List<Scored> scores) {
+        List<Scored> sorted = new ArrayList<>(scores);
+        sorted.sort(Comparator.comparingLong(Scored::score).thenComparing(Scored::member).reversed());
+        List<Ranked> ranking = new ArrayList<>(sorted.size());
+        for (Scored scored : sorted) {
+            ranking.add(new Ranked(ranking.size() + 1, scored.member(), scored.score()));
+        }
+        return ranking;
+    }
+
 
     private Uni<Void> rebuild(String set, Supplier<Uni<List<Scored>>> all) {
         rebuilds.increment();
