@@ -1,5 +1,6 @@
 package io.cachepatterns.shared.patterns;
 
+import io.cachepatterns.shared.core.LuaScript;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.micrometer.core.instrument.Counter;
@@ -11,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -21,18 +21,20 @@ import org.jboss.logging.Logger;
  *
  * <p><b>Trade-off.</b> A score write pays both stores; a rank read costs one Redis command, however many players.
  *
- * <p><b>Guarantees.</b> Scores only ever rise ({@code ZADD GT}): a rebuild from the database racing a new score, or
- * two writers racing each other, can never lower a member's score. If the sorted set is missing (Redis flushed or
- * restarted), the next read rebuilds it from the database. If adding a score fails after its commit, the sorted set
- * is deleted (retried in the background), so the next read rebuilds it rather than serve a rank without that
- * score. While Redis fails, ranks are computed from the database (slower, never wrong). Nothing is lost: the
- * database holds every score.
+ * <p><b>Guarantees.</b> Scores only ever rise ({@code ZADD GT}): a rebuild racing a new score, or two writers racing
+ * each other, can never lower a member's score. A set is read only while its completeness marker exists; the marker
+ * is set by a full rebuild from the database, so a set that Redis lost and one write re-created is never mistaken
+ * for the whole ranking. If adding a score fails after its commit, the marker is dropped (retried in the
+ * background) and the next read rebuilds the set. While Redis fails, ranks are computed from the database (slower,
+ * never wrong). Nothing is lost: the database holds every score.
  */
 public class SortedSetWriteThrough {
 
     public static final String PATTERN = "write-through";
 
     private static final Logger LOG = Logger.getLogger(SortedSetWriteThrough.class);
+    private static final LuaScript TOP = LuaScript.load("/io/cachepatterns/shared/core/ranking-top.lua");
+    private static final LuaScript RANK = LuaScript.load("/io/cachepatterns/shared/core/ranking-rank.lua");
     private static final int REBUILD_CHUNK = 1000;
 
     /** A member and its score, as the database has it. */
@@ -66,19 +68,17 @@ public class SortedSetWriteThrough {
                 .call(stored -> store.command(Command.ZADD, List.of(key(set), "GT", stored, member))
                         .onFailure().recoverWithUni(failure -> {
                             writeFailures.increment();
-                            LOG.warnf("ranking %s: adding %s to %s failed after the commit (%s); dropping the set",
+                            LOG.warnf("ranking %s: adding %s to %s failed after the commit (%s); it will be rebuilt",
                                     name, member, set, failure.toString());
-                            forget(set);
+                            markIncomplete(set);
                             return Uni.createFrom().nullItem();
                         }));
     }
 
-    /** The top {@code limit} members, rebuilding the set from {@code all} first if Redis does not have it. */
+    /** The top {@code limit} members, rebuilding the set from {@code all} first if it is not complete. */
     public Uni<List<Ranked>> top(String set, int limit, Supplier<Uni<List<Scored>>> all) {
-        return readRebuildingIfMissing(set, all,
-                        () -> store.command(Command.ZREVRANGE, List.of(key(set), 0, limit - 1, "WITHSCORES"))
-                                .map(SortedSetWriteThrough::ranked),
-                        List::isEmpty)
+        return readComplete(set, all, () -> store.eval(TOP, keys(set), List.of(limit - 1)))
+                .map(SortedSetWriteThrough::ranked)
                 .onFailure().recoverWithUni(failure -> {
                     degraded.increment();
                     return Uni.createFrom().deferred(() -> all.get()).map(scores -> {
@@ -90,12 +90,9 @@ public class SortedSetWriteThrough {
 
     /** A member's rank and score, or {@code null} if it has none. */
     public Uni<Ranked> rank(String set, String member, Supplier<Uni<List<Scored>>> all) {
-        return readRebuildingIfMissing(set, all, () -> store.command(Command.ZREVRANK, List.of(key(set), member))
-                        .flatMap(rank -> rank == null
-                                ? Uni.createFrom().<Ranked>nullItem()
-                                : store.command(Command.ZSCORE, List.of(key(set), member)).map(score -> new Ranked(
-                                        rank.toLong() + 1, member, (long) Double.parseDouble(score.toString())))),
-                        ranked -> ranked == null)
+        return readComplete(set, all, () -> store.eval(RANK, keys(set), List.of(member)))
+                .map(reply -> reply.size() == 0 ? null : new Ranked(reply.get(0).toLong() + 1, member,
+                        (long) Double.parseDouble(reply.get(1).toString())))
                 .onFailure().recoverWithUni(failure -> {
                     degraded.increment();
                     return Uni.createFrom().deferred(() -> all.get()).map(scores -> rankedFromDatabase(scores)
@@ -103,20 +100,39 @@ public class SortedSetWriteThrough {
                 });
     }
 
+    /** One script call on the common path; a missing marker means: rebuild, then read again. */
+    private Uni<Response> readComplete(String set, Supplier<Uni<List<Scored>>> all, Supplier<Uni<Response>> read) {
+        return read.get().flatMap(reply -> reply != null
+                ? Uni.createFrom().item(reply)
+                : rebuild(set, all).flatMap(ignored -> read.get())
+                        .onItem().ifNull().failWith(() -> new IllegalStateException(set + " was dropped again")));
+    }
+
     /**
-     * Reads first (one command on the common path); only an empty answer asks whether the set exists, and a
-     * missing set is rebuilt from the database and read again.
+     * Adds every score from the database ({@code ZADD GT}: a score written meanwhile is never lowered), then marks
+     * the set complete. A write that commits during the rebuild adds its own score either way.
      */
-    private <R> Uni<R> readRebuildingIfMissing(String set, Supplier<Uni<List<Scored>>> all, Supplier<Uni<R>> read,
-                                               Predicate<R> empty) {
-        return read.get().flatMap(result -> {
-            if (!empty.test(result)) {
-                return Uni.createFrom().item(result);
+    private Uni<Void> rebuild(String set, Supplier<Uni<List<Scored>>> all) {
+        rebuilds.increment();
+        return Uni.createFrom().deferred(() -> all.get()).flatMap(scores -> {
+            Uni<Void> chain = Uni.createFrom().voidItem();
+            for (int from = 0; from < scores.size(); from += REBUILD_CHUNK) {
+                List<Object> args = new ArrayList<>(List.of(key(set), "GT"));
+                for (Scored scored : scores.subList(from, Math.min(scores.size(), from + REBUILD_CHUNK))) {
+                    args.add(scored.score());
+                    args.add(scored.member());
+                }
+                chain = chain.flatMap(ignored -> store.command(Command.ZADD, args).replaceWithVoid());
             }
-            return store.command(Command.EXISTS, List.of(key(set))).flatMap(exists -> exists.toLong() == 1
-                    ? Uni.createFrom().item(result)
-                    : rebuild(set, all).flatMap(ignored -> read.get()));
+            return chain.flatMap(ignored -> store.command(Command.SET, List.of(marker(set), "1")).replaceWithVoid());
         });
+    }
+
+    private void markIncomplete(String set) {
+        store.command(Command.DEL, List.of(marker(set)))
+                .onFailure().retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).atMost(20)
+                .subscribe().with(ignored -> { }, failure -> LOG.errorf(
+                        "ranking %s: could not mark %s for rebuild; its ranks may miss a score", name, set));
     }
 
     /** Redis' order, computed in memory: score descending, ties by member descending. */
@@ -130,44 +146,22 @@ public class SortedSetWriteThrough {
         return ranking;
     }
 
-
-    private Uni<Void> rebuild(String set, Supplier<Uni<List<Scored>>> all) {
-        rebuilds.increment();
-        return Uni.createFrom().deferred(() -> all.get()).flatMap(scores -> {
-            Uni<Void> chain = Uni.createFrom().voidItem();
-            for (int from = 0; from < scores.size(); from += REBUILD_CHUNK) {
-                List<Object> args = new ArrayList<>(List.of(key(set), "GT"));
-                for (Scored scored : scores.subList(from, Math.min(scores.size(), from + REBUILD_CHUNK))) {
-                    args.add(scored.score());
-                    args.add(scored.member());
-                }
-                chain = chain.flatMap(ignored -> store.command(Command.ZADD, args).replaceWithVoid());
-            }
-            return chain;
-        });
-    }
-
-    private void forget(String set) {
-        store.command(Command.DEL, List.of(key(set)))
-                .onFailure().retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).atMost(20)
-                .subscribe().with(ignored -> { }, failure -> LOG.errorf(
-                        "ranking %s: could not drop %s; its ranks may miss a score until it is rebuilt", name, set));
-    }
-
-    /** ZREVRANGE … WITHSCORES: [[member, score], …] (RESP3) or [member, score, …] (RESP2). */
+    /** ZREVRANGE … WITHSCORES from a script: [member, score, member, score, …]. */
     private static List<Ranked> ranked(Response reply) {
         List<Ranked> ranked = new ArrayList<>();
-        if (reply == null || reply.size() == 0) {
-            return ranked;
-        }
-        boolean pairs = reply.get(0).size() == 2 && reply.get(0).get(0) != null;
-        int step = pairs ? 1 : 2;
-        for (int i = 0; i < reply.size(); i += step) {
-            String member = pairs ? reply.get(i).get(0).toString() : reply.get(i).toString();
-            String score = pairs ? reply.get(i).get(1).toString() : reply.get(i + 1).toString();
-            ranked.add(new Ranked(ranked.size() + 1, member, (long) Double.parseDouble(score)));
+        for (int i = 0; i + 1 < reply.size(); i += 2) {
+            ranked.add(new Ranked(ranked.size() + 1, reply.get(i).toString(),
+                    (long) Double.parseDouble(reply.get(i + 1).toString())));
         }
         return ranked;
+    }
+
+    private List<String> keys(String set) {
+        return List.of(key(set), marker(set));
+    }
+
+    private String marker(String set) {
+        return key(set) + ":complete";
     }
 
     private String key(String set) {
