@@ -1,16 +1,13 @@
 package io.cachepatterns.catalog.flag.service;
 
-import io.cachepatterns.catalog.config.CatalogConfig;
 import io.cachepatterns.catalog.flag.Flag;
 import io.cachepatterns.catalog.flag.repository.FlagRepository;
+import io.cachepatterns.shared.admin.AdminToken;
 import io.cachepatterns.shared.patterns.Caches;
 import io.cachepatterns.shared.patterns.NearCache;
-import io.cachepatterns.shared.problem.ProblemException;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -24,15 +21,14 @@ public class FlagService {
 
     public static final String CACHE = "flags";
     public static final String SHOW_DISCOUNTS = "show-discounts";
-    private static final String BEARER = "Bearer ";
 
     private final FlagRepository repository;
-    private final CatalogConfig config;
+    private final AdminToken admin;
     private final NearCache<FlagView> flags;
 
-    public FlagService(FlagRepository repository, CatalogConfig config, Caches caches) {
+    public FlagService(FlagRepository repository, AdminToken admin, Caches caches) {
         this.repository = repository;
-        this.config = config;
+        this.admin = admin;
         this.flags = caches.nearCache(CACHE, FlagView.class);
     }
 
@@ -53,7 +49,7 @@ public class FlagService {
 
     /** Creates or changes a flag (admin only), then invalidates it on every instance. */
     public Uni<FlagView> set(String authorization, String name, FlagChange change) {
-        requireAdmin(authorization);
+        admin.require(authorization);
         return Panache.withTransaction(() -> repository.findById(name).flatMap(existing -> {
                     Flag flag = existing != null ? existing : new Flag();
                     flag.name = name;
@@ -67,16 +63,4 @@ public class FlagService {
                 .call(view -> flags.invalidate(name)); // after the commit
     }
 
-    private void requireAdmin(String authorization) {
-        if (authorization == null || !authorization.startsWith(BEARER)) {
-            throw ProblemException.unauthorized("an admin Bearer token is required");
-        }
-        String expected = config.adminToken().orElseThrow(() ->
-                ProblemException.forbidden("flag changes are disabled: no admin token is configured"));
-        byte[] given = authorization.substring(BEARER.length()).strip().getBytes(StandardCharsets.UTF_8);
-        // Constant time, so that the answer's timing does not reveal how much of the token was right.
-        if (!MessageDigest.isEqual(given, expected.getBytes(StandardCharsets.UTF_8))) {
-            throw ProblemException.forbidden("this token may not change flags");
-        }
-    }
 }

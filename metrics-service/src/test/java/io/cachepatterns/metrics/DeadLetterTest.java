@@ -1,0 +1,56 @@
+package io.cachepatterns.metrics;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import io.cachepatterns.metrics.item.service.CounterService;
+import io.cachepatterns.testsupport.RealServersResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+/** The dead letters of the counters' write-behind, listed and replayed over HTTP by an admin. */
+@QuarkusTest
+@WithTestResource(RealServersResource.class)
+class DeadLetterTest {
+
+    private static final String ADMIN = "Bearer test-admin-token";
+    private static final String DEAD = "metrics:counters:v1:{wb}:dead";
+
+    @Inject
+    Redis redis;
+
+    @Inject
+    CounterService counters;
+
+    @Test
+    void aDeadLetterIsListedAndReplayedIntoPostgreSQL() throws Exception {
+        String item = "dead-" + System.nanoTime();
+        given().queryParam("count", 4).when().post("/items/" + item + "/views").then().statusCode(202);
+        // As the flusher would after max-attempts failures: the entry is in the dead-letter stream.
+        redis.send(Request.cmd(Command.XADD).arg(DEAD).arg("*").arg("id").arg(item).arg("views").arg("4")
+                .arg("likes").arg("0").arg("error").arg("refused by the database")).await().indefinitely();
+
+        given().header("Authorization", ADMIN).when().get("/admin/dead-letters")
+                .then().statusCode(200).body("id", hasItem(item)).body("error", hasItem("refused by the database"));
+        given().header("Authorization", ADMIN).when().post("/admin/dead-letters/replay")
+                .then().statusCode(200).body("replayed", org.hamcrest.Matchers.greaterThanOrEqualTo(1));
+        given().header("Authorization", ADMIN).when().get("/admin/dead-letters")
+                .then().statusCode(200).body("id", org.hamcrest.Matchers.not(hasItem(item)));
+
+        counters.writeBehind().flushOnce().await().indefinitely();
+        org.junit.jupiter.api.Assertions.assertEquals(4, Database.counter(item, "views"));
+    }
+
+    @Test
+    void deadLettersNeedTheAdminToken() {
+        given().when().get("/admin/dead-letters").then().statusCode(401).contentType("application/problem+json");
+        given().header("Authorization", "Bearer wrong").when().post("/admin/dead-letters/replay")
+                .then().statusCode(403).body("status", equalTo(403));
+    }
+}
