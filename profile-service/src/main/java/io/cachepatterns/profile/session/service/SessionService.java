@@ -60,8 +60,11 @@ public class SessionService {
 
     /** The live session named by an {@code Authorization: Bearer <token>} header, or a 401 problem. */
     public Uni<SessionView> authenticate(String authorization) {
-        return Uni.createFrom().item(() -> tokenHash(authorization))
-                .flatMap(tokenHash -> sessions.get(tokenHash, () -> liveSession(tokenHash)))
+        return Uni.createFrom().item(() -> tokenHash(authorization)).flatMap(this::authenticateHash);
+    }
+
+    private Uni<SessionView> authenticateHash(String tokenHash) {
+        return sessions.get(tokenHash, () -> liveSession(tokenHash))
                 .map(session -> {
                     // The entry's TTL ends with the session, but a read can land in the last millisecond.
                     if (session == null || !session.isLive()) {
@@ -78,11 +81,10 @@ public class SessionService {
 
     /** Ends the session for every instance: revoked in the database, then dropped from the cache. */
     public Uni<Void> logout(String authorization) {
-        return authenticate(authorization).flatMap(session -> {
-            String tokenHash = tokenHash(authorization);
-            return Panache.withTransaction(() -> repository.revoke(tokenHash, Instant.now()))
-                    .flatMap(ignored -> sessions.invalidate(tokenHash));
-        });
+        return Uni.createFrom().item(() -> tokenHash(authorization))
+                .flatMap(tokenHash -> authenticateHash(tokenHash)
+                        .flatMap(session -> Panache.withTransaction(() -> repository.revoke(tokenHash, Instant.now())))
+                        .flatMap(ignored -> sessions.invalidate(tokenHash)));
     }
 
     /** The hash of the token in {@code Authorization: Bearer <token>}; a 401 problem if there is none. */

@@ -159,20 +159,17 @@ public class CacheAside<T> {
                         return waitForOtherLoad(id, context, loader);
                     }
                     return VertxContexts.runOn(context, () -> meters.timedLoad(loader))
-                            .onFailure().call(() -> lease.release(leaseKey, token)
-                                    .onFailure().recoverWithNull())
+                            .onFailure().call(() -> lease.release(leaseKey, token))
                             .flatMap(value -> fill(id, token, value));
                 });
     }
 
     private Uni<CacheRead<T>> fill(String id, String token, T value) {
         CacheRead<T> read = CacheRead.loaded(Source.MISS, value, codec);
-        if (value == null && !settings.cachesAbsence()) {
-            return lease.release(keys.leaseKey(id), token).onFailure().recoverWithNull().replaceWith(read);
-        }
+        // Absence when absence is not cached (zero TTL), or a value already past its lifetime: nothing to cache.
         Duration ttl = value == null ? settings.absentTtl() : ttlOf(value);
-        if (ttl.isNegative() || ttl.isZero()) { // already past its lifetime: nothing to cache
-            return lease.release(keys.leaseKey(id), token).onFailure().recoverWithNull().replaceWith(read);
+        if (ttl.isNegative() || ttl.isZero()) {
+            return lease.release(keys.leaseKey(id), token).replaceWith(read);
         }
         Buffer bytes = value == null ? Buffer.buffer() : read.encoded();
         Uni<Boolean> filled = settings.servesStale()
@@ -230,7 +227,7 @@ public class CacheAside<T> {
                         return Uni.createFrom().item(serveStale(stale));
                     }
                     return VertxContexts.runOn(context, () -> meters.timedLoad(loader))
-                            .onFailure().call(() -> lease.release(leaseKey, token).onFailure().recoverWithNull())
+                            .onFailure().call(() -> lease.release(leaseKey, token))
                             .flatMap(value -> fill(id, token, value))
                             .onFailure().recoverWithItem(reloadFailure -> {
                                 LOG.infof("cache %s: reloading %s failed (%s); serving the stale value", name, id,

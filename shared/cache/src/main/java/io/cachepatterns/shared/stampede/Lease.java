@@ -51,8 +51,12 @@ public final class Lease {
                 .map(response -> response.toLong() == 1L);
     }
 
-    /** Gives the lease back so that others need not wait for it to expire. */
+    /**
+     * Gives the lease back so that others need not wait for it to expire. Never fails: if Redis cannot be reached,
+     * the lease simply expires after {@code leaseTime}.
+     */
     public Uni<Void> release(String leaseKey, String token) {
-        return store.eval(RELEASE, List.of(leaseKey), List.of(token)).replaceWithVoid();
+        return store.eval(RELEASE, List.of(leaseKey), List.of(token)).replaceWithVoid()
+                .onFailure().recoverWithNull();
     }
 }
