@@ -80,6 +80,25 @@ public interface CacheConfig {
         @WithDefault("30s")
         Duration claimIdle();
 
+        /**
+         * Refresh-ahead: the fraction of the TTL after which a read (or the hot-key schedule) reloads an entry in the
+         * background; 1 never refreshes early.
+         */
+        @WithDefault("0.75")
+        double refreshFactor();
+
+        /** Refresh-ahead: XFetch's β for probabilistic early reloads; 0 turns them off, 1 is the usual choice. */
+        @WithDefault("0")
+        double earlyRecomputeBeta();
+
+        /** Refresh-ahead: how often hot keys are checked; 0s: a quarter of the refresh window, at least 50 ms. */
+        @WithDefault("0s")
+        Duration refreshCheckInterval();
+
+        /** Refresh-ahead: how long to wait after a failed reload before trying again. */
+        @WithDefault("1s")
+        Duration refreshRetryDelay();
+
         default CacheSettings settings() {
             return new CacheSettings(enabled(), ttl(), jitter(), absentTtl(), leaseTime(), leaseWait(), staleGrace());
         }

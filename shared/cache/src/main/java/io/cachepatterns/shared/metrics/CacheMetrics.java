@@ -42,6 +42,9 @@ public class CacheMetrics {
     public static final String REPAIRS_PENDING = "cache.repairs.pending";
     public static final String REPAIRS_ABANDONED = "cache.repairs.abandoned";
     public static final String BREAKER_STATE = "cache.redis.breaker.state";
+    public static final String REFRESHES = "refresh.ahead.refreshes";
+    public static final String REFRESH_FAILURES = "refresh.ahead.refresh.failures";
+    public static final String ENTRY_AGE = "refresh.ahead.entry.age";
 
     private final MeterRegistry registry;
 
@@ -77,6 +80,27 @@ public class CacheMetrics {
                 Timer.builder(WRITE).tags(tags).publishPercentileHistogram().register(registry),
                 registry.counter(WRITE_FAILURES, tags),
                 registry.counter(REPAIRS_ABANDONED, tags));
+    }
+
+    /** The meters a refresh-ahead cache adds to {@link #forCache}'s. */
+    public RefreshMeters forRefreshes(String cache, String pattern) {
+        Tags tags = Tags.of("cache", cache, "pattern", pattern);
+        return new RefreshMeters(
+                registry.counter(REFRESHES, tags.and("trigger", "read")),
+                registry.counter(REFRESHES, tags.and("trigger", "schedule")),
+                registry.counter(REFRESHES, tags.and("trigger", "early")),
+                registry.counter(REFRESH_FAILURES, tags),
+                Timer.builder(ENTRY_AGE).tags(tags).publishPercentileHistogram().register(registry));
+    }
+
+    /**
+     * @param byRead     background reloads started by a read that found an entry past its refresh point
+     * @param bySchedule reloads of hot keys started by the schedule, with or without reads
+     * @param early      reloads started early by XFetch's coin
+     * @param failures   reloads that failed; the current value stays and is served (stale once past its TTL)
+     * @param entryAge   how old entries are when read
+     */
+    public record RefreshMeters(Counter byRead, Counter bySchedule, Counter early, Counter failures, Timer entryAge) {
     }
 
     /**

@@ -13,7 +13,14 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.mutiny.core.buffer.Buffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -70,13 +77,19 @@ public class CacheAside<T> {
      */
     public CacheAside(String name, KeySpace keys, ValueCodec<T> codec, CacheSettings settings, RedisStore store,
                       CacheMetrics metrics, Function<T, Duration> lifetime) {
+        this(name, keys, codec, settings, store, metrics, lifetime, PATTERN);
+    }
+
+    /** For patterns built on this one ({@link ReadThrough}): the meters carry their pattern's name. */
+    CacheAside(String name, KeySpace keys, ValueCodec<T> codec, CacheSettings settings, RedisStore store,
+               CacheMetrics metrics, Function<T, Duration> lifetime, String pattern) {
         this.name = name;
         this.keys = keys;
         this.codec = codec;
         this.settings = settings;
         this.store = store;
         this.lease = new Lease(store);
-        this.meters = metrics.forCache(name, PATTERN);
+        this.meters = metrics.forCache(name, pattern);
         this.lifetime = lifetime;
     }
 
@@ -118,6 +131,111 @@ public class CacheAside<T> {
                     meters.misses().increment();
                     return singleFlight.run(key, () -> loadUnderLease(id, context, loader));
                 });
+    }
+
+    /**
+     * The values of {@code ids} that exist, in the order asked: hits from Redis, and every miss loaded by <em>one</em>
+     * call of {@code bulkLoader}, which returns the values it found (an id it leaves out does not exist).
+     *
+     * <p>Each miss is written back under its own lease, so the no-stale-set guarantee holds id by id. One difference
+     * from {@link #read}: a miss whose lease another instance holds is loaded here too (and not cached) rather than
+     * waited for, so that one slow key never holds up a whole page.
+     */
+    public Uni<Map<String, T>> getAll(Collection<String> ids, Function<Set<String>, Uni<Map<String, T>>> bulkLoader) {
+        List<String> distinct = ids.stream().distinct().toList();
+        if (distinct.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        if (!settings.enabled()) {
+            return meters.timedLoad(() -> bulkLoader.apply(new LinkedHashSet<>(distinct)))
+                    .map(loaded -> inOrder(distinct, loaded));
+        }
+        Context context = VertxContexts.current();
+        // One GET per key, not one MGET: the keys carry different hash tags, and the client pipelines them anyway.
+        List<Uni<Lookup>> lookups = distinct.stream().map(id -> store.get(keys.dataKey(id))
+                .map(cached -> new Lookup(id, cached, false))
+                .onFailure().recoverWithItem(() -> new Lookup(id, null, true))).toList();
+        return Uni.join().all(lookups).andFailFast().flatMap(found -> {
+            Map<String, T> values = new HashMap<>();
+            List<Lookup> missing = new ArrayList<>();
+            for (Lookup lookup : found) {
+                if (lookup.failed()) {
+                    meters.degraded().increment();
+                    missing.add(lookup);
+                } else if (lookup.cached() == null) {
+                    meters.misses().increment();
+                    missing.add(lookup);
+                } else {
+                    meters.hits().increment();
+                    T value = fromCache(lookup.cached()).value();
+                    if (value != null) {
+                        values.put(lookup.id(), value);
+                    }
+                }
+            }
+            if (missing.isEmpty()) {
+                return Uni.createFrom().item(inOrder(distinct, values));
+            }
+            return loadMissing(missing, context, bulkLoader).map(loaded -> {
+                values.putAll(loaded);
+                return inOrder(distinct, values);
+            });
+        });
+    }
+
+    private record Lookup(String id, Buffer cached, boolean failed) {
+    }
+
+    /** Takes a lease for each miss Redis answered, loads all misses in one call, writes back those it holds. */
+    private Uni<Map<String, T>> loadMissing(List<Lookup> missing, Context context,
+                                           Function<Set<String>, Uni<Map<String, T>>> bulkLoader) {
+        List<Uni<String>> leases = missing.stream()
+                .map(lookup -> lookup.failed()
+                        ? Uni.createFrom().<String>nullItem()
+                        : lease.tryAcquire(keys.leaseKey(lookup.id()), settings.leaseTime())
+                                .onFailure().recoverWithNull())
+                .toList();
+        return Uni.join().all(leases).andFailFast().flatMap(tokens -> {
+            Set<String> toLoad = new LinkedHashSet<>();
+            missing.forEach(lookup -> toLoad.add(lookup.id()));
+            return VertxContexts.runOn(context, () -> meters.timedLoad(() -> bulkLoader.apply(toLoad)))
+                    .onFailure().call(() -> releaseAll(missing, tokens))
+                    .flatMap(loaded -> {
+                        List<Uni<CacheRead<T>>> fills = new ArrayList<>();
+                        for (int i = 0; i < missing.size(); i++) {
+                            if (tokens.get(i) != null) {
+                                String id = missing.get(i).id();
+                                fills.add(fill(id, tokens.get(i), loaded.get(id)));
+                            }
+                        }
+                        Uni<?> written = fills.isEmpty()
+                                ? Uni.createFrom().voidItem()
+                                : Uni.join().all(fills).andCollectFailures();
+                        return written.replaceWith(loaded);
+                    });
+        });
+    }
+
+    private Uni<Void> releaseAll(List<Lookup> missing, List<String> tokens) {
+        List<Uni<Void>> releases = new ArrayList<>();
+        for (int i = 0; i < missing.size(); i++) {
+            if (tokens.get(i) != null) {
+                releases.add(lease.release(keys.leaseKey(missing.get(i).id()), tokens.get(i)));
+            }
+        }
+        return releases.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(releases).andCollectFailures()
+                .replaceWithVoid();
+    }
+
+    private static <T> Map<String, T> inOrder(List<String> ids, Map<String, T> values) {
+        Map<String, T> ordered = new LinkedHashMap<>();
+        for (String id : ids) {
+            T value = values == null ? null : values.get(id);
+            if (value != null) {
+                ordered.put(id, value);
+            }
+        }
+        return ordered;
     }
 
     /**

@@ -8,7 +8,11 @@ import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -25,14 +29,16 @@ public class Caches {
     private final RedisStore store;
     private final CacheMetrics metrics;
     private final ObjectMapper mapper;
+    private final Vertx vertx;
 
     public Caches(@ConfigProperty(name = "quarkus.application.name") String service, CacheConfig config,
-                  RedisStore store, CacheMetrics metrics, ObjectMapper mapper) {
+                  RedisStore store, CacheMetrics metrics, ObjectMapper mapper, Vertx vertx) {
         this.service = service;
         this.config = config;
         this.store = store;
         this.metrics = metrics;
         this.mapper = mapper;
+        this.vertx = vertx;
     }
 
     /** A cache-aside cache of JSON values of {@code type}. Call once per cache, at start-up. */
@@ -45,6 +51,30 @@ public class Caches {
         CacheConfig.CacheSpec spec = config.cache(name);
         return new CacheAside<>(name, keySpace(name, spec), new JsonCodec<>(mapper, type), spec.settings(), store,
                 metrics, lifetime);
+    }
+
+    /**
+     * A read-through cache of JSON values of {@code type}: call sites only ask for keys. {@code bulkLoader} may be
+     * {@code null} (bulk reads then call {@code loader} once per miss).
+     */
+    public <T> ReadThrough<T> readThrough(String name, Class<T> type, Function<String, Uni<T>> loader,
+                                          Function<Set<String>, Uni<Map<String, T>>> bulkLoader) {
+        CacheConfig.CacheSpec spec = config.cache(name);
+        CacheAside<T> cache = new CacheAside<>(name, keySpace(name, spec), new JsonCodec<>(mapper, type),
+                spec.settings(), store, metrics, null, ReadThrough.PATTERN);
+        return new ReadThrough<>(cache, loader, bulkLoader);
+    }
+
+    /**
+     * A refresh-ahead cache of JSON values of {@code type}, loaded by {@code loader}; mark keys with
+     * {@link RefreshAhead#keepHot} and call {@link RefreshAhead#start()} to reload them on schedule.
+     */
+    public <T> RefreshAhead<T> refreshAhead(String name, Class<T> type, Function<String, Uni<T>> loader) {
+        CacheConfig.CacheSpec spec = config.cache(name);
+        RefreshAhead.Settings settings = new RefreshAhead.Settings(spec.settings(), spec.refreshFactor(),
+                spec.earlyRecomputeBeta(), spec.refreshCheckInterval(), spec.refreshRetryDelay());
+        return new RefreshAhead<>(name, keySpace(name, spec), new JsonCodec<>(mapper, type), settings, store, metrics,
+                vertx, loader);
     }
 
     /**
