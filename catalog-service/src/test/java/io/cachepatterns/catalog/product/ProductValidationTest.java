@@ -150,6 +150,26 @@ class ProductValidationTest {
                 .then().statusCode(400).contentType(PROBLEM);
     }
 
+    @Test
+    void newestFirstAndByIdsForServicesThatShowManyProducts() {
+        long older = ProductApi.create("older");
+        long newer = ProductApi.create("newer");
+
+        given().queryParam("sort", "newest").queryParam("size", 1).when().get("/products")
+                .then().statusCode(200).body("items[0].id", equalTo((int) newer));
+        given().queryParam("ids", newer + "," + older + ",999999999," + older).when().get("/products")
+                .then().statusCode(200)
+                .body("items.id", org.hamcrest.Matchers.containsInAnyOrder((int) older, (int) newer))
+                .body("total", equalTo(2));
+
+        given().queryParam("sort", "oldest").when().get("/products")
+                .then().statusCode(400).contentType(PROBLEM).body("errors.field", hasItem("sort"));
+        given().queryParam("ids", "1,x").when().get("/products")
+                .then().statusCode(400).contentType(PROBLEM).body("errors.field", hasItem("ids"));
+        given().queryParam("ids", "1,".repeat(100) + "1").when().get("/products")
+                .then().statusCode(400).contentType(PROBLEM).body("errors.field", hasItem("ids"));
+    }
+
     private static long total() {
         return given().when().get("/products").then().statusCode(200).extract().jsonPath().getLong("total");
     }

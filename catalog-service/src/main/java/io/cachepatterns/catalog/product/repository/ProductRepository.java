@@ -32,11 +32,16 @@ public class ProductRepository implements PanacheRepositoryBase<Product, Long> {
         return findById(id);
     }
 
-    public Uni<List<Product>> page(String category, int page, int size) {
+    public Uni<List<Product>> page(String category, int page, int size, boolean newestFirst) {
         pageQueries.increment();
-        Sort byId = Sort.by("id");
+        Sort byId = newestFirst ? Sort.by("id", Sort.Direction.Descending) : Sort.by("id");
         var query = category == null ? findAll(byId) : find("category", byId, category);
         return query.page(Page.of(page, size)).list();
+    }
+
+    public Uni<List<Product>> withIds(List<Long> ids) {
+        pageQueries.increment();
+        return list("id in ?1", Sort.by("id"), ids);
     }
 
     public Uni<Long> countIn(String category) {

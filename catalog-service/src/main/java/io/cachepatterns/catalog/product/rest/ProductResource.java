@@ -75,12 +75,22 @@ public class ProductResource {
         }
     }
 
-    /** A page of products, optionally of one category; a {@code size} above 100 is served as 100. */
+    /**
+     * A page of products, optionally of one category, by id or newest first ({@code sort=newest}); a {@code size}
+     * above 100 is served as 100. With {@code ids=1,2,3} (up to 100): exactly those that exist, in one query.
+     */
     @GET
     public Uni<ProductPage> list(@RestQuery @Size(max = 64) String category, @RestQuery String page,
-                                 @RestQuery String size) {
+                                 @RestQuery String size, @RestQuery String sort, @RestQuery String ids) {
+        if (ids != null) {
+            return service.withIds(Params.ids("ids", ids, MAX_PAGE_SIZE));
+        }
+        if (sort != null && !sort.equals("id") && !sort.equals("newest")) {
+            throw ProblemException.badRequest("sort", "must be 'id' or 'newest'");
+        }
         return service.page(category, Params.intBetween("page", page, 0, 0, 100_000),
-                Math.min(Params.intBetween("size", size, 20, 1, Integer.MAX_VALUE), MAX_PAGE_SIZE));
+                Math.min(Params.intBetween("size", size, 20, 1, Integer.MAX_VALUE), MAX_PAGE_SIZE),
+                "newest".equals(sort));
     }
 
     @POST

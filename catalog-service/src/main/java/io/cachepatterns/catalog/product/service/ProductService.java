@@ -54,11 +54,18 @@ public class ProductService {
                 .map(product -> product == null ? null : ProductView.of(product)));
     }
 
-    public Uni<ProductPage> page(String category, int page, int size) {
-        return Panache.withSession(() -> repository.page(category, page, size)
+    public Uni<ProductPage> page(String category, int page, int size, boolean newestFirst) {
+        return Panache.withSession(() -> repository.page(category, page, size, newestFirst)
                 .flatMap(products -> repository.countIn(category)
                         .map(total -> new ProductPage(products.stream().map(ProductView::of).toList(), page, size,
                                 total))));
+    }
+
+    /** The products with these ids that exist, in one query: for services that show many products at once. */
+    public Uni<ProductPage> withIds(List<Long> ids) {
+        return Panache.withSession(() -> repository.withIds(ids))
+                .map(products -> new ProductPage(products.stream().map(ProductView::of).toList(), 0, ids.size(),
+                        products.size()));
     }
 
     public Uni<ProductView> create(ProductInput input) {

@@ -26,6 +26,19 @@ public final class Params {
         throw ProblemException.badRequest(name, "must be a positive whole number, not '" + shorten(raw) + "'");
     }
 
+    /** A comma-separated list of 1 to {@code max} positive ids, duplicates dropped, in the order given. */
+    public static java.util.List<Long> ids(String name, String raw, int max) {
+        String[] parts = raw == null ? new String[0] : raw.split(",", -1);
+        if (raw == null || raw.isBlank() || parts.length > max) {
+            throw ProblemException.badRequest(name, "must list 1 to " + max + " ids, separated by commas");
+        }
+        java.util.LinkedHashSet<Long> ids = new java.util.LinkedHashSet<>();
+        for (String part : parts) {
+            ids.add(id(name, part.strip()));
+        }
+        return java.util.List.copyOf(ids);
+    }
+
     /** An optional whole number between {@code min} and {@code max}, {@code fallback} when absent. */
     public static int intBetween(String name, String raw, int fallback, int min, int max) {
         if (raw == null || raw.isBlank()) {
