@@ -7,7 +7,6 @@ import io.cachepatterns.testsupport.ServiceProcess;
 import io.cachepatterns.testsupport.Servers;
 import io.cachepatterns.testsupport.TestServers;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -41,7 +40,7 @@ class CounterCrashIT {
         String item = "crash-" + System.nanoTime();
         // Flush every 200 ms, and claim a dead instance's entries after 1 s instead of 30.
         List<String> jvm = List.of("-Xmx256m", "-Dcache.counters.claim-idle=1s");
-        Map<String, String> env = new HashMap<>(ServiceProcess.environment(servers, DATABASE, freePort()));
+        Map<String, String> env = new HashMap<>(ServiceProcess.environment(servers, DATABASE, ServiceProcess.freePort()));
         env.put("COUNTERS_WRITE_DELAY", "200ms");
         Path logs = Path.of("target/it-logs");
 
@@ -57,7 +56,7 @@ class CounterCrashIT {
         System.out.printf("write-behind crash: %d increments acknowledged, %d in PostgreSQL when the service was"
                 + " killed%n", acknowledged, beforeRestart);
 
-        env.put("QUARKUS_HTTP_PORT", String.valueOf(freePort()));
+        env.put("QUARKUS_HTTP_PORT", String.valueOf(ServiceProcess.freePort()));
         try (ServiceProcess second = ServiceProcess.start("metrics-second", JAR, env, jvm, logs)) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             long views = 0;
@@ -110,9 +109,4 @@ class CounterCrashIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

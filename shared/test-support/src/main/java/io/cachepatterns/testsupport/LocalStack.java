@@ -2,61 +2,127 @@ package io.cachepatterns.testsupport;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.ToIntFunction;
 
 /**
- * The run command: Redis, PostgreSQL (a database per service) and every service on this machine, with the same
- * environment contract as compose and Kubernetes. Stops all of it on Ctrl-C or SIGTERM.
- *
- * <p>Arguments: the repository's root directory. Services are started from their packaged jars, so build first.
+ * The whole system on this machine: every service from its packaged jar, over one Redis and one PostgreSQL (a
+ * database per service), configured through the same environment contract as compose and Kubernetes
+ * ({@code REDIS_URL}, {@code DB_*}, {@code QUARKUS_HTTP_PORT}, {@code CATALOG_URL}, {@code METRICS_URL},
+ * {@code ADMIN_TOKEN}). The run command's {@link #main} and the end-to-end test both start it here.
  */
-public final class LocalStack {
+public final class LocalStack implements AutoCloseable {
 
-    /** Database, module and port of each service that exists so far. */
-    private static final List<Service> SERVICES = List.of(
-            new Service("catalog", "catalog-service", 8081),
-            new Service("profile", "profile-service", 8082),
-            new Service("metrics", "metrics-service", 8083));
+    /** A service: its module, its database ({@code null}: none of its own) and its default port. */
+    public record Service(String name, String module, String database, int port) {
+    }
+
+    /** In start order: feed-service calls catalog-service and metrics-service. */
+    public static final List<Service> SERVICES = List.of(
+            new Service("catalog", "catalog-service", "catalog", 8081),
+            new Service("profile", "profile-service", "profile", 8082),
+            new Service("metrics", "metrics-service", "metrics", 8083),
+            new Service("feed", "feed-service", null, 8084));
 
     /** Only for this machine's throwaway stack; deployments set their own ADMIN_TOKEN. */
-    private static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
+    public static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
 
-    private record Service(String database, String module, int port) {
+    private final Map<String, ServiceProcess> running;
+
+    private LocalStack(Map<String, ServiceProcess> running) {
+        this.running = running;
     }
 
-    private LocalStack() {
+    /**
+     * Starts every service over {@code servers}, each on the port {@code portOf} gives, and waits until each is
+     * ready. {@code root} is the repository's root; the jars must be built.
+     */
+    public static LocalStack start(Path root, Servers servers, Path logs, ToIntFunction<Service> portOf) {
+        return start(root, servers, logs, portOf, Map.of());
     }
 
+    /** As above, with {@code extra} added to every service's environment (shorter TTLs for a test, say). */
+    public static LocalStack start(Path root, Servers servers, Path logs, ToIntFunction<Service> portOf,
+                                   Map<String, String> extra) {
+        Map<String, Integer> ports = new HashMap<>();
+        SERVICES.forEach(service -> ports.put(service.name(), portOf.applyAsInt(service)));
+        Map<String, ServiceProcess> running = new LinkedHashMap<>();
+        try {
+            for (Service service : SERVICES) {
+                int port = ports.get(service.name());
+                Map<String, String> environment = new HashMap<>();
+                if (service.database() != null) {
+                    servers.createDatabase(service.database());
+                    environment.putAll(ServiceProcess.environment(servers, service.database(), port));
+                } else {
+                    environment.putAll(ServiceProcess.environment(servers, port));
+                }
+                environment.put("CATALOG_URL", "http://127.0.0.1:" + ports.get("catalog"));
+                environment.put("METRICS_URL", "http://127.0.0.1:" + ports.get("metrics"));
+                environment.put("ADMIN_TOKEN", LOCAL_ADMIN_TOKEN);
+                environment.putAll(extra);
+                Path jar = root.resolve(service.module()).resolve("target/quarkus-app/quarkus-run.jar");
+                running.put(service.name(), ServiceProcess.start(service.module(), jar, environment,
+                        List.of("-Xmx256m"), logs));
+            }
+        } catch (RuntimeException e) {
+            running.values().forEach(ServiceProcess::close);
+            throw e;
+        }
+        return new LocalStack(running);
+    }
+
+    public ServiceProcess service(String name) {
+        return running.get(name);
+    }
+
+    public List<ServiceProcess> services() {
+        return List.copyOf(running.values());
+    }
+
+    @Override
+    public void close() {
+        List<ServiceProcess> stopOrder = new ArrayList<>(running.values());
+        java.util.Collections.reverse(stopOrder); // callers first
+        stopOrder.forEach(ServiceProcess::close);
+    }
+
+    /** The run command. Arguments: the repository's root directory. */
     public static void main(String[] args) throws InterruptedException {
         Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
         Path logs = root.resolve("target/run-local");
         Servers servers = Servers.start();
-        List<ServiceProcess> started = new ArrayList<>();
+        List<AutoCloseable> toStop = new ArrayList<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("stopping…");
-            started.forEach(ServiceProcess::close);
+            for (AutoCloseable closeable : toStop) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    System.err.println("stopping: " + e);
+                }
+            }
             servers.close();
             stopped.countDown();
         }, "local-stack-stop"));
 
         System.out.println("servers: " + servers.description());
-        for (Service service : SERVICES) {
-            servers.createDatabase(service.database());
-            Path jar = root.resolve(service.module()).resolve("target/quarkus-app/quarkus-run.jar");
-            var environment = new java.util.HashMap<>(
-                    ServiceProcess.environment(servers, service.database(), service.port()));
-            environment.put("ADMIN_TOKEN", LOCAL_ADMIN_TOKEN);
-            started.add(ServiceProcess.start(service.module(), jar, environment, List.of(), logs));
-        }
+        LocalStack stack = start(root, servers, logs, Service::port);
+        toStop.add(stack);
+        SeedData.load(stack);
 
         System.out.println();
-        for (ServiceProcess service : started) {
+        for (ServiceProcess service : stack.services()) {
             System.out.printf("%-16s http://localhost:%d   swagger-ui: http://localhost:%d/q/swagger-ui%n",
                     service.name(), service.port(), service.port());
         }
-        System.out.println("admin token for PUT /flags/{name}: " + LOCAL_ADMIN_TOKEN);
+        System.out.println("seed data: " + SeedData.SUMMARY);
+        System.out.println("admin token (PUT /flags/{name}, /admin/dead-letters): " + LOCAL_ADMIN_TOKEN);
         System.out.println("logs in " + logs + "; Ctrl-C stops everything.");
         stopped.await();
     }

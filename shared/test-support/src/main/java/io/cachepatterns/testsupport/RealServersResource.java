@@ -8,7 +8,8 @@ import java.util.Map;
  * Gives a {@code @QuarkusTest} a real Redis and a real PostgreSQL (see {@link Servers} for where they come from) and
  * points the application's configuration at them. Dev Services are switched off: the servers are here already.
  *
- * <p>Arguments: {@code database} (default {@code cachepatterns}), created if missing.
+ * <p>Arguments: {@code database} (default {@code cachepatterns}), created if missing; {@code none} for a service
+ * without a database (Redis only).
  */
 public class RealServersResource implements QuarkusTestResourceLifecycleManager {
 
@@ -22,11 +23,14 @@ public class RealServersResource implements QuarkusTestResourceLifecycleManager 
     @Override
     public Map<String, String> start() {
         Servers servers = TestServers.get();
-        servers.createDatabase(database);
-        PostgresAddress postgres = servers.postgres();
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.devservices.enabled", "false");
         config.put("quarkus.redis.hosts", servers.redisUrl());
+        if (database.equals("none")) {
+            return config;
+        }
+        servers.createDatabase(database);
+        PostgresAddress postgres = servers.postgres();
         config.put("quarkus.datasource.reactive.url", postgres.reactiveUrl(database));
         config.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl(database));
         config.put("quarkus.datasource.username", postgres.user());

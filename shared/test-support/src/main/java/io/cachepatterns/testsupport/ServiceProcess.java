@@ -46,6 +46,16 @@ public final class ServiceProcess implements AutoCloseable {
                 "QUARKUS_HTTP_PORT", String.valueOf(port));
     }
 
+    /** A port nothing listens on right now, for a service to start on. */
+    public static int freePort() {
+        return LocalServers.freePort();
+    }
+
+    /** The environment contract for a service on {@code port} that has no database of its own (Redis only). */
+    public static Map<String, String> environment(Servers servers, int port) {
+        return Map.of("REDIS_URL", servers.redisUrl(), "QUARKUS_HTTP_PORT", String.valueOf(port));
+    }
+
     /** Starts {@code jar} and waits until {@code /q/health/ready} answers 200. */
     public static ServiceProcess start(String name, Path jar, Map<String, String> environment, List<String> jvmArgs,
                                        Path logDir) {

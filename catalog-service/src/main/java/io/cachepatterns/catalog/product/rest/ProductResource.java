@@ -5,6 +5,7 @@ import io.cachepatterns.catalog.product.service.ProductInput;
 import io.cachepatterns.catalog.product.service.ProductService;
 import io.cachepatterns.catalog.product.service.ProductService.ProductPage;
 import io.cachepatterns.catalog.product.service.ProductView;
+import io.cachepatterns.shared.patterns.CacheRead;
 import io.cachepatterns.shared.problem.Params;
 import io.cachepatterns.shared.problem.ProblemException;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -35,7 +36,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 public class ProductResource {
 
     /** Says where a read was served from: HIT, MISS, DEGRADED (Redis down) or BYPASS (cache off). */
-    public static final String CACHE_HEADER = "X-Cache";
+    public static final String CACHE_HEADER = CacheRead.HEADER;
     static final int MAX_PAGE_SIZE = 100;
 
     private final ProductService service;

@@ -3,6 +3,7 @@ package io.cachepatterns.catalog.rate.rest;
 import io.cachepatterns.catalog.product.service.IsoCurrency;
 import io.cachepatterns.catalog.rate.service.PriceService;
 import io.cachepatterns.catalog.rate.service.PriceView;
+import io.cachepatterns.shared.patterns.CacheRead;
 import io.cachepatterns.shared.problem.Params;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.constraints.NotNull;
@@ -29,7 +30,7 @@ public class PriceResource {
     @GET
     public Uni<RestResponse<PriceView>> price(@RestPath String id, @RestQuery @NotNull @IsoCurrency String currency) {
         return prices.price(Params.id("id", id), currency).map(price -> RestResponse.ResponseBuilder.ok(price)
-                .header("X-Cache", price.stale() ? "STALE" : null)
+                .header(CacheRead.HEADER, price.stale() ? "STALE" : null)
                 .build());
     }
 }

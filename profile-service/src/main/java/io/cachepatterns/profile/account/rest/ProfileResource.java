@@ -5,6 +5,7 @@ import io.cachepatterns.profile.account.service.ProfileUpdate;
 import io.cachepatterns.profile.account.service.ProfileView;
 import io.cachepatterns.profile.account.service.Registration;
 import io.cachepatterns.profile.session.service.SessionService;
+import io.cachepatterns.shared.patterns.CacheRead;
 import io.cachepatterns.shared.problem.Params;
 import io.cachepatterns.shared.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
@@ -30,7 +31,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 @Consumes(MediaType.APPLICATION_JSON)
 public class ProfileResource {
 
-    public static final String CACHE_HEADER = "X-Cache";
+    public static final String CACHE_HEADER = CacheRead.HEADER;
 
     private final ProfileService profiles;
     private final SessionService sessions;

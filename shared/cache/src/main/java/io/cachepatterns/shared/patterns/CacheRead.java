@@ -9,6 +9,9 @@ import io.vertx.mutiny.core.buffer.Buffer;
  */
 public final class CacheRead<T> {
 
+    /** The response header in which every service says where a read was served from: {@link Source}'s name. */
+    public static final String HEADER = "X-Cache";
+
     /** Where the answer came from; REST resources show it as the {@code X-Cache} header. */
     public enum Source {
         /** From Redis. */

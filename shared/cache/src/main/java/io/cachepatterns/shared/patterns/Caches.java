@@ -6,6 +6,7 @@ import io.cachepatterns.shared.core.JsonCodec;
 import io.cachepatterns.shared.core.KeySpace;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.metrics.CacheMetrics;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import io.smallrye.mutiny.Uni;
@@ -30,6 +31,7 @@ public class Caches {
     private final CacheMetrics metrics;
     private final ObjectMapper mapper;
     private final Vertx vertx;
+    private final List<RefreshAhead<?>> refreshAheads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public Caches(@ConfigProperty(name = "quarkus.application.name") String service, CacheConfig config,
                   RedisStore store, CacheMetrics metrics, ObjectMapper mapper, Vertx vertx) {
@@ -66,15 +68,22 @@ public class Caches {
     }
 
     /**
-     * A refresh-ahead cache of JSON values of {@code type}, loaded by {@code loader}; mark keys with
-     * {@link RefreshAhead#keepHot} and call {@link RefreshAhead#start()} to reload them on schedule.
+     * A refresh-ahead cache of JSON values of {@code type}, loaded by {@code loader}; keys marked with
+     * {@link RefreshAhead#keepHot} are reloaded on schedule until the application stops.
      */
     public <T> RefreshAhead<T> refreshAhead(String name, Class<T> type, Function<String, Uni<T>> loader) {
         CacheConfig.CacheSpec spec = config.cache(name);
         RefreshAhead.Settings settings = new RefreshAhead.Settings(spec.settings(), spec.refreshFactor(),
                 spec.earlyRecomputeBeta(), spec.refreshCheckInterval(), spec.refreshRetryDelay());
-        return new RefreshAhead<>(name, keySpace(name, spec), new JsonCodec<>(mapper, type), settings, store, metrics,
-                vertx, loader);
+        RefreshAhead<T> cache = new RefreshAhead<>(name, keySpace(name, spec), new JsonCodec<>(mapper, type), settings,
+                store, metrics, vertx, loader);
+        refreshAheads.add(cache);
+        return cache;
+    }
+
+    @PreDestroy
+    void stopSchedules() {
+        refreshAheads.forEach(RefreshAhead::stop);
     }
 
     /**

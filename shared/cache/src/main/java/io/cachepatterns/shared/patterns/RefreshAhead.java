@@ -156,22 +156,24 @@ public class RefreshAhead<T> {
     }
 
     /**
-     * Keeps {@code id} loaded: from {@link #start()} on, it is reloaded on schedule before it expires, read or not,
-     * and loaded again soon after an invalidation.
+     * Keeps {@code id} loaded: from now on it is loaded, then reloaded on schedule before it expires, read or not,
+     * and loaded again soon after an invalidation. Every instance may keep the same keys hot: the lease keeps
+     * reloads to one at a time.
      */
     public void keepHot(String id) {
         keys.dataKey(id); // rejects an id that cannot be a key, now rather than on every check
         hot.add(id);
+        start();
     }
 
-    /** Starts checking the hot keys; every instance may run it, the lease keeps reloads to one at a time. */
-    public synchronized void start() {
+    private synchronized void start() {
         if (hotTimer < 0) {
             hotTimer = vertx.setPeriodic(settings.hotCheckInterval().toMillis(), ignored -> checkHotKeys());
             checkHotKeys();
         }
     }
 
+    /** Stops the hot keys' schedule (at shutdown: {@link Caches} calls it). */
     public synchronized void stop() {
         if (hotTimer >= 0) {
             vertx.cancelTimer(hotTimer);
@@ -205,14 +207,14 @@ public class RefreshAhead<T> {
         if (age >= entry.freshFor()) {
             // Past its TTL: reloads have been failing. Serve it, marked, and try again.
             meters.staleServed().increment();
-            reloadInBackground(id, Trigger.READ);
+            reloadInBackground(id, Trigger.READ, entry.fill());
             return CacheRead.stale(entry.value(), codec);
         }
         meters.hits().increment();
         if (age >= refreshPoint(entry.freshFor())) {
-            reloadInBackground(id, Trigger.READ);
+            reloadInBackground(id, Trigger.READ, entry.fill());
         } else if (settings.earlyBeta() > 0 && xfetchSaysReload(entry.freshFor() - age, entry.loadMillis())) {
-            reloadInBackground(id, Trigger.EARLY);
+            reloadInBackground(id, Trigger.EARLY, entry.fill());
         }
         return CacheRead.cached(entry.value(), codec);
     }
@@ -230,16 +232,24 @@ public class RefreshAhead<T> {
     private void checkHotKeys() {
         for (String id : hot) {
             store.eval(READ, List.of(keys.dataKey(id)), List.of("meta"))
-                    .subscribe().with(entry -> {
-                        if (entry == null || Entry.of(entry).age() >= refreshPoint(Entry.of(entry).freshFor())) {
-                            reloadInBackground(id, Trigger.SCHEDULE);
+                    .subscribe().with(response -> {
+                        Entry entry = response == null ? null : Entry.of(response);
+                        if (entry == null) {
+                            reloadInBackground(id, Trigger.SCHEDULE, null);
+                        } else if (entry.age() >= refreshPoint(entry.freshFor())) {
+                            reloadInBackground(id, Trigger.SCHEDULE, entry.fill());
                         }
                     }, failure -> LOG.debugf("cache %s: hot-key check of %s skipped: %s", name, id, failure));
         }
     }
 
-    /** Starts one reload of {@code id} unless one runs here or elsewhere, or the last failed too recently. */
-    private void reloadInBackground(String id, Trigger trigger) {
+    /**
+     * Starts one reload of {@code id} unless one runs here or elsewhere, the last failed too recently, or the entry
+     * was replaced since it was seen: {@code seenFill} is the token of the load that wrote the entry the trigger saw
+     * ({@code null}: no entry). Without that check, a read that saw the old entry just before a reload landed would
+     * start a second, needless reload.
+     */
+    private void reloadInBackground(String id, Trigger trigger, String seenFill) {
         Long notBefore = retryNotBefore.get(id);
         if (notBefore != null && System.nanoTime() < notBefore) {
             return;
@@ -254,12 +264,18 @@ public class RefreshAhead<T> {
                     if (token == null) {
                         return Uni.createFrom().voidItem(); // another instance is reloading it
                     }
-                    counter(trigger).increment();
-                    return VertxContexts.runOn(context, () -> timedLoad(id))
-                            .onFailure().call(() -> lease.release(leaseKey, token))
-                            .flatMap(loaded -> fill(id, token, loaded))
-                            .invoke(() -> retryNotBefore.remove(id))
-                            .replaceWithVoid();
+                    return store.eval(READ, List.of(keys.dataKey(id)), List.of("meta")).flatMap(current -> {
+                        String currentFill = current == null ? null : Entry.of(current).fill();
+                        if (!java.util.Objects.equals(currentFill, seenFill)) {
+                            return lease.release(leaseKey, token); // reloaded since the trigger looked
+                        }
+                        counter(trigger).increment();
+                        return VertxContexts.runOn(context, () -> timedLoad(id))
+                                .onFailure().call(() -> lease.release(leaseKey, token))
+                                .flatMap(loaded -> fill(id, token, loaded))
+                                .invoke(() -> retryNotBefore.remove(id))
+                                .replaceWithVoid();
+                    });
                 })
                 .onTermination().invoke(() -> reloading.remove(id))
                 .subscribe().with(ignored -> { }, failure -> {
@@ -354,12 +370,16 @@ public class RefreshAhead<T> {
                 });
     }
 
-    /** What the read script returns: value, fresh-for, load time, lifetime, time left (all ms). */
-    private record Entry(Buffer value, long freshFor, long loadMillis, long lifetime, long millisLeft) {
+    /**
+     * What the read script returns: value, fresh-for, load time, lifetime, time left (all ms), and the lease token of
+     * the load that wrote it, which tells one fill from the next.
+     */
+    private record Entry(Buffer value, long freshFor, long loadMillis, long lifetime, long millisLeft, String fill) {
 
         static Entry of(Response response) {
+            Response fill = response.size() > 5 ? response.get(5) : null;
             return new Entry(response.get(0).toBuffer(), response.get(1).toLong(), response.get(2).toLong(),
-                    response.get(3).toLong(), response.get(4).toLong());
+                    response.get(3).toLong(), response.get(4).toLong(), fill == null ? null : fill.toString());
         }
 
         long age() {

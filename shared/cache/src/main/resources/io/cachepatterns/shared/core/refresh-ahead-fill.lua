@@ -4,7 +4,7 @@
 -- An invalidation deletes the lease, so a reload that started before it cannot write its older result after it.
 if redis.call('GET', KEYS[2]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[1], 'v', ARGV[2], 'f', ARGV[3], 'd', ARGV[4], 'l', ARGV[5])
+  redis.call('HSET', KEYS[1], 'v', ARGV[2], 'f', ARGV[3], 'd', ARGV[4], 'l', ARGV[5], 't', ARGV[1])
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
   redis.call('DEL', KEYS[2])
   return 1

@@ -80,7 +80,6 @@ class RefreshAheadTest {
     private RefreshAhead<String> hotInstance(String cache, SlowSource source, String id) {
         RefreshAhead<String> instance = instance(cache, source);
         instance.keepHot(id);
-        instance.start();
         started.add(instance);
         return instance;
     }
