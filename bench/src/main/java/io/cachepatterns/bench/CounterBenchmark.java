@@ -49,8 +49,14 @@ public final class CounterBenchmark {
             behindEnv.put("COUNTERS_WRITE_DELAY", WRITE_DELAY.toMillis() + "ms");
             Map<String, String> directEnv = new HashMap<>(ServiceProcess.environment(servers, "metrics", DIRECT_PORT));
             directEnv.put("COUNTERS_WRITE_BEHIND", "false");
-            try (ServiceProcess behind = ServiceProcess.start("metrics-write-behind", jar, behindEnv,
-                         List.of("-Xmx512m"), logs);
+            List<String> behindJvm = new java.util.ArrayList<>(List.of("-Xmx512m"));
+            if (System.getenv("BENCH_PROFILE") != null) {
+                // A CPU profile of the write-behind service, for `jfr print --events jdk.ExecutionSample`.
+                behindJvm.add("-XX:StartFlightRecording=filename=" + logs.resolve("metrics-write-behind.jfr")
+                        + ",settings=profile");
+            }
+            try (ServiceProcess behind = ServiceProcess.start("metrics-write-behind", jar, behindEnv, behindJvm,
+                         logs);
                  ServiceProcess direct = ServiceProcess.start("metrics-direct", jar, directEnv, List.of("-Xmx512m"),
                          logs)) {
                 io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx(new io.vertx.core.VertxOptions()
