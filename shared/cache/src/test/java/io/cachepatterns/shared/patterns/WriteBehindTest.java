@@ -107,6 +107,66 @@ class WriteBehindTest {
     }
 
     @Test
+    void twoInstancesFlushingAtOnceShareTheWorkAndLandExactly() throws Exception {
+        // Two replicas: each acknowledges writes and flushes the one shared log, both at the same time. With
+        // claim-idle 0 s (this test's setting) each also claims the other's unacknowledged entries at once, so an
+        // entry may be applied by both: it must still count once.
+        Table table = new Table();
+        WriteBehind first = writeBehind(table);
+        WriteBehind second = writeBehind(table);
+        drain(first); // whatever other tests left
+        List<String> ids = List.of(item(), item(), item(), item());
+        AtomicInteger flushedByFirst = new AtomicInteger();
+        AtomicInteger flushedBySecond = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread firstFlusher = flusher(first, writing, flushedByFirst);
+        Thread secondFlusher = flusher(second, writing, flushedBySecond);
+
+        for (int round = 0; round < 50; round++) {
+            List<Uni<Map<String, Long>>> writes = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                WriteBehind through = i % 2 == 0 ? first : second;
+                writes.add(through.increment(ids.get(i % ids.size()), Map.of(i % 3 == 0 ? "likes" : "views", 1L)));
+            }
+            Uni.join().all(writes).andFailFast().await().atMost(Duration.ofSeconds(10));
+        }
+        writing.set(false);
+        firstFlusher.join();
+        secondFlusher.join();
+        drain(first);
+        drain(second);
+
+        for (String id : ids) {
+            Map<String, Long> acknowledged = first.read(id).await().indefinitely();
+            assertEquals(acknowledged.get("views"), table.value(id, "views"), "views of " + id);
+            assertEquals(acknowledged.get("likes"), table.value(id, "likes"), "likes of " + id);
+        }
+        long total = ids.stream().mapToLong(id -> table.value(id, "views") + table.value(id, "likes")).sum();
+        assertEquals(2_000, total, "every acknowledged increment, once");
+        assertThat(flushedByFirst.get()).as("entries flushed by the first instance").isPositive();
+        assertThat(flushedBySecond.get()).as("entries flushed by the second instance").isPositive();
+        assertEquals(0, first.pending());
+    }
+
+    /** Flushes in a loop while the writers write, as an instance's schedule would, only faster. */
+    private static Thread flusher(WriteBehind counters, java.util.concurrent.atomic.AtomicBoolean writing,
+                                  AtomicInteger flushed) {
+        Thread thread = new Thread(() -> {
+            while (writing.get()) {
+                flushed.addAndGet(counters.flushOnce().await().atMost(Duration.ofSeconds(10)).entries());
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        });
+        thread.start();
+        return thread;
+    }
+
+    @Test
     void tenThousandIncrementsOfOneItemTakeAHandfulOfStatements() {
         Table table = new Table();
         WriteBehind counters = writeBehind(table);
