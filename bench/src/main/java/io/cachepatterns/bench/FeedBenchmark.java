@@ -166,7 +166,7 @@ public final class FeedBenchmark {
      * plus the upstream's latency.
      */
     private static List<Long> fills(StandInServer upstream, List<Long> buildStarts) {
-        List<Long> counters = upstream.arrivals("/items/").stream().map(StandInServer.Arrival::nanos).toList();
+        List<Long> counters = upstream.arrivals("/items/stats").stream().map(StandInServer.Arrival::nanos).toList();
         List<Long> fills = new ArrayList<>();
         for (int i = 0; i < buildStarts.size(); i++) {
             long from = buildStarts.get(i);
@@ -202,7 +202,7 @@ public final class FeedBenchmark {
     }
 
     private static int allRequests(StandInServer upstream) {
-        return upstream.requests("/products") + upstream.requests("/items/") + upstream.requests("/items/top");
+        return upstream.requests("/products") + upstream.requests("/items/stats") + upstream.requests("/items/top");
     }
 
     /** catalog-service and metrics-service as the feed sees them: 40 products, item n viewed 10·n times. */
@@ -216,10 +216,9 @@ public final class FeedBenchmark {
                             + id + "\",\"price\":" + id + ".90,\"currency\":\"EUR\",\"category\":\"bench\"}")
                             .collect(Collectors.joining(",")) + "]}");
                 },
-                "/items/", request -> {
-                    String item = request.path().split("/")[2];
-                    return Reply.ok("{\"itemId\":\"" + item + "\",\"views\":" + item.length() * 10 + ",\"likes\":1}");
-                },
+                "/items/stats", request -> Reply.ok("[" + Arrays.stream(request.query().get("ids").split(","))
+                        .map(item -> "{\"itemId\":\"" + item + "\",\"views\":" + item.length() * 10 + ",\"likes\":1}")
+                        .collect(Collectors.joining(",")) + "]"),
                 "/items/top", request -> Reply.ok("[" + IntStream.rangeClosed(1, 40).mapToObj(i -> "{\"itemId\":\""
                         + (41 - i) + "\",\"views\":" + (41 - i) * 10 + ",\"likes\":1}").collect(Collectors.joining(","))
                         + "]")));

@@ -17,7 +17,7 @@ import java.util.stream.IntStream;
 public class UpstreamStandIn implements QuarkusTestResourceLifecycleManager {
 
     public static final String PRODUCTS = "/products";
-    public static final String STATS = "/items/";
+    public static final String STATS = "/items/stats";
     public static final String TOP = "/items/top";
     static final int PRODUCT_COUNT = 30;
 
@@ -32,7 +32,7 @@ public class UpstreamStandIn implements QuarkusTestResourceLifecycleManager {
         if (server == null) {
             server = StandInServer.start(Map.of(
                     PRODUCTS, request -> products(request.query()),
-                    STATS, request -> stats(request.path()),
+                    STATS, request -> stats(request.query().get("ids")),
                     TOP, request -> top(Integer.parseInt(request.query().getOrDefault("limit", "10")))));
         }
         return Map.of("quarkus.rest-client.catalog.url", server.url(),
@@ -65,10 +65,10 @@ public class UpstreamStandIn implements QuarkusTestResourceLifecycleManager {
                 + "\"category\":\"stand-in\",\"version\":0,\"updatedAt\":\"2026-11-27T10:00:00Z\"}";
     }
 
-    private static Reply stats(String path) {
-        String itemId = path.substring(STATS.length(), path.length() - "/stats".length());
-        long n = itemId.chars().allMatch(Character::isDigit) ? Long.parseLong(itemId) : 7;
-        return Reply.ok(counter(itemId, n));
+    private static Reply stats(String ids) {
+        return Reply.ok("[" + Arrays.stream(ids.split(","))
+                .map(itemId -> counter(itemId, itemId.chars().allMatch(Character::isDigit) ? Long.parseLong(itemId) : 7))
+                .collect(Collectors.joining(",")) + "]");
     }
 
     private static Reply top(int limit) {

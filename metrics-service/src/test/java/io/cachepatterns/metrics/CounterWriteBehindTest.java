@@ -169,6 +169,24 @@ class CounterWriteBehindTest {
     }
 
     @Test
+    void theCountersOfSeveralItemsComeInOneRequest() {
+        String viewed = item();
+        String unseen = item();
+        view(viewed);
+        view(viewed);
+
+        given().queryParam("ids", unseen + "," + viewed + "," + unseen).when().get("/items/stats")
+                .then().statusCode(200)
+                .body("itemId", org.hamcrest.Matchers.contains(unseen, viewed))
+                .body("views", org.hamcrest.Matchers.contains(0, 2));
+        for (String bad : List.of("", "a,b c", "x,".repeat(100) + "x")) {
+            given().queryParam("ids", bad).when().get("/items/stats")
+                    .then().statusCode(400).contentType("application/problem+json")
+                    .body("errors.field", org.hamcrest.Matchers.hasItem("ids"));
+        }
+    }
+
+    @Test
     void topItemsComeFromTheDatabase() throws Exception {
         String popular = item();
         given().when().post("/items/" + popular + "/views?count=1000").then().statusCode(202);

@@ -2,6 +2,7 @@ package io.cachepatterns.feed.home.service;
 
 import io.cachepatterns.feed.config.FeedConfig;
 import io.cachepatterns.feed.home.Feed;
+import io.cachepatterns.feed.item.ItemStats;
 import io.cachepatterns.feed.item.client.MetricsClient;
 import io.cachepatterns.feed.product.ProductSummary;
 import io.cachepatterns.feed.product.client.CatalogClient;
@@ -15,6 +16,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.eclipse.microprofile.faulttolerance.Fallback;
 import org.eclipse.microprofile.faulttolerance.Timeout;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
@@ -67,7 +69,7 @@ public class FeedService {
 
     /**
      * The catalog says which products are newest; their summaries come through the read-through cache that every
-     * list here shares, so a summary is fetched once whichever list shows it; then each one's counters.
+     * list here shares, so a summary is fetched once whichever list shows it; then their counters, in one request.
      */
     private Uni<Feed> build() {
         return catalog.newest("newest", config.size())
@@ -81,10 +83,16 @@ public class FeedService {
         if (products.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        return Uni.join().all(products.stream()
-                        .map(product -> metrics.stats(String.valueOf(product.id()))
-                                .map(stats -> new Feed.Entry(product, stats.views(), stats.likes())))
-                        .toList())
-                .andFailFast();
+        String ids = products.stream().map(product -> String.valueOf(product.id()))
+                .collect(java.util.stream.Collectors.joining(","));
+        return metrics.stats(ids).map(stats -> {
+            Map<String, ItemStats> byId = stats.stream()
+                    .collect(java.util.stream.Collectors.toMap(ItemStats::itemId, s -> s, (a, b) -> a));
+            return products.stream().map(product -> {
+                ItemStats counted = byId.get(String.valueOf(product.id()));
+                return new Feed.Entry(product, counted == null ? 0 : counted.views(),
+                        counted == null ? 0 : counted.likes());
+            }).toList();
+        });
     }
 }

@@ -10,7 +10,6 @@ import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
 import org.eclipse.microprofile.faulttolerance.Retry;
 import org.eclipse.microprofile.faulttolerance.Timeout;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
-import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
 /** metrics-service ({@code METRICS_URL}): a timeout, two retries and a circuit breaker per endpoint
@@ -19,13 +18,14 @@ import org.jboss.resteasy.reactive.RestQuery;
 @RegisterRestClient(configKey = "metrics")
 public interface MetricsClient {
 
+    /** The counters of up to 100 items ({@code ids} comma-separated), in one request. */
     @GET
-    @Path("/{itemId}/stats")
+    @Path("/stats")
     @Retry(maxRetries = 2, delay = 100, jitter = 50)
     @CircuitBreaker(requestVolumeThreshold = 4, failureRatio = 0.5, delay = 5000, successThreshold = 1)
     @CircuitBreakerName("metrics-stats")
     @Timeout(1000)
-    Uni<ItemStats> stats(@RestPath String itemId);
+    Uni<List<ItemStats>> stats(@RestQuery String ids);
 
     @GET
     @Path("/top")

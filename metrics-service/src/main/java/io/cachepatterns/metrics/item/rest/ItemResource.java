@@ -22,6 +22,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 public class ItemResource {
 
     private static final int MAX_COUNT = 1000;
+    private static final int MAX_BULK = 100;
 
     private final CounterService counters;
 
@@ -52,6 +53,13 @@ public class ItemResource {
     @Path("/{itemId}/stats")
     public Uni<ItemCounter> stats(@RestPath String itemId) {
         return counters.stats(itemId(itemId));
+    }
+
+    /** The counters of up to 100 items at once ({@code ids=a,b,c}), in the order asked: one request for a page. */
+    @GET
+    @Path("/stats")
+    public Uni<List<ItemCounter>> statsOf(@RestQuery String ids) {
+        return counters.stats(Params.identifiers("ids", ids, MAX_BULK));
     }
 
     @GET

@@ -75,6 +75,11 @@ public class CounterService {
                 .map(values -> ItemCounter.of(itemId, values));
     }
 
+    /** The counters of several items, in the order given; each read as {@link #stats(String)} reads one. */
+    public Uni<List<ItemCounter>> stats(List<String> itemIds) {
+        return Uni.join().all(itemIds.stream().map(this::stats).toList()).andFailFast();
+    }
+
     /** The top items by views or likes, from PostgreSQL: at most a write delay behind. */
     public Uni<List<ItemCounter>> top(String metric, int limit) {
         return repository.top(metric, limit);

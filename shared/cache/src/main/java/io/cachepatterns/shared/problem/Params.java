@@ -28,15 +28,25 @@ public final class Params {
 
     /** A comma-separated list of 1 to {@code max} positive ids, duplicates dropped, in the order given. */
     public static java.util.List<Long> ids(String name, String raw, int max) {
+        return list(name, raw, max, "ids", part -> id(name, part));
+    }
+
+    /** A comma-separated list of 1 to {@code max} {@link #IDENTIFIER}s, duplicates dropped, in the order given. */
+    public static java.util.List<String> identifiers(String name, String raw, int max) {
+        return list(name, raw, max, "names", part -> identifier(name, part));
+    }
+
+    private static <T> java.util.List<T> list(String name, String raw, int max, String what,
+                                              java.util.function.Function<String, T> parse) {
         String[] parts = raw == null ? new String[0] : raw.split(",", -1);
         if (raw == null || raw.isBlank() || parts.length > max) {
-            throw ProblemException.badRequest(name, "must list 1 to " + max + " ids, separated by commas");
+            throw ProblemException.badRequest(name, "must list 1 to " + max + " " + what + ", separated by commas");
         }
-        java.util.LinkedHashSet<Long> ids = new java.util.LinkedHashSet<>();
+        java.util.LinkedHashSet<T> values = new java.util.LinkedHashSet<>();
         for (String part : parts) {
-            ids.add(id(name, part.strip()));
+            values.add(parse.apply(part.strip()));
         }
-        return java.util.List.copyOf(ids);
+        return java.util.List.copyOf(values);
     }
 
     /** An optional whole number between {@code min} and {@code max}, {@code fallback} when absent. */
