@@ -48,6 +48,48 @@ class DeadLetterTest {
     }
 
     @Test
+    void aRowPostgreSQLRefusesGoesToTheDeadLettersWhileTheOthersLand() throws Exception {
+        String poison = "poison-" + System.nanoTime();
+        String healthy = "healthy-" + System.nanoTime();
+        // PostgreSQL itself refuses the poison row, as a constraint would refuse bad data.
+        try (var connection = Database.connect(Database.NAME); var statement = connection.createStatement()) {
+            statement.execute("CREATE OR REPLACE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                    + "BEGIN RAISE EXCEPTION 'poison row %', NEW.item_id; END $$");
+            statement.execute("DROP TRIGGER IF EXISTS refuse_poison ON item_counter");
+            statement.execute("CREATE TRIGGER refuse_poison BEFORE INSERT OR UPDATE ON item_counter FOR EACH ROW "
+                    + "WHEN (NEW.item_id LIKE 'poison-%') EXECUTE FUNCTION refuse_poison()");
+        }
+        try {
+            given().queryParam("count", 3).when().post("/items/" + healthy + "/views").then().statusCode(202);
+            given().queryParam("count", 2).when().post("/items/" + poison + "/views").then().statusCode(202);
+            given().queryParam("count", 4).when().post("/items/" + healthy + "/views").then().statusCode(202);
+
+            // Each failed flush counts an attempt; after max-attempts (5) the entry moves to the dead letters.
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+            while (!deadLetterIds().contains(poison)) {
+                org.assertj.core.api.Assertions.assertThat(System.nanoTime()).as("the poison entry is dead-lettered")
+                        .isLessThan(deadline);
+                counters.writeBehind().flushOnce().await().indefinitely();
+            }
+
+            org.junit.jupiter.api.Assertions.assertEquals(7, Database.counter(healthy, "views"),
+                    "the healthy item landed, not held back by the poison one");
+            org.junit.jupiter.api.Assertions.assertEquals(0, Database.counter(poison, "views"));
+            given().header("Authorization", ADMIN).when().get("/admin/dead-letters").then().statusCode(200)
+                    .body("find { it.id == '" + poison + "' }.error", org.hamcrest.Matchers.containsString("poison"));
+        } finally {
+            try (var connection = Database.connect(Database.NAME); var statement = connection.createStatement()) {
+                statement.execute("DROP TRIGGER IF EXISTS refuse_poison ON item_counter");
+            }
+        }
+    }
+
+    private static java.util.List<String> deadLetterIds() {
+        return given().header("Authorization", ADMIN).when().get("/admin/dead-letters")
+                .then().statusCode(200).extract().jsonPath().getList("id", String.class);
+    }
+
+    @Test
     void deadLettersNeedTheAdminToken() {
         given().when().get("/admin/dead-letters").then().statusCode(401).contentType("application/problem+json");
         given().header("Authorization", "Bearer wrong").when().post("/admin/dead-letters/replay")
