@@ -79,6 +79,24 @@ class TrendingTest {
         given().when().get("/summaries/999").then().statusCode(404).contentType(PROBLEM);
     }
 
+    @Inject
+    io.cachepatterns.shared.patterns.Caches caches;
+
+    @Test
+    void aChangeAnnouncedByTheCatalogDropsTheSummaryAtOnce() throws Exception {
+        UpstreamStandIn.server().latency(Duration.ZERO);
+        given().when().get("/summaries/17").then().statusCode(200);
+        given().when().get("/summaries/17").then().statusCode(200).header("X-Cache", "HIT");
+
+        caches.changeChannel("catalog:product-changes").publish("17").await().indefinitely(); // as catalog-service does
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (!"MISS".equals(given().when().get("/summaries/17").header("X-Cache"))) {
+            assertThat(System.nanoTime()).as("the summary is reloaded after the announcement").isLessThan(deadline);
+            FeedRefreshAheadTest.sleep(Duration.ofMillis(20));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"0", "51", "many", "-1"})
     void aBadLimitIsNamed(String limit) {

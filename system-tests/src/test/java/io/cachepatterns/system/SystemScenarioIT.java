@@ -70,6 +70,13 @@ class SystemScenarioIT {
         String trending = await("feed", "/trending?limit=50", body -> body.contains("\"id\":" + productId + ","));
         assertThat(trending).contains("End-to-end kettle");
 
+        // Renamed in the catalog: feed-service's copy (a 5-minute TTL) is dropped by the catalog's announcement.
+        assertThat(send("feed", "GET", "/summaries/" + productId, null, null).body()).contains("End-to-end kettle");
+        assertThat(send("catalog", "PUT", "/products/" + productId, "{\"sku\":\"" + sku + "\",\"name\":"
+                + "\"End-to-end teapot\",\"description\":\"renamed\",\"price\":49.00,\"currency\":\"EUR\","
+                + "\"category\":\"e2e\"}", null).statusCode()).isEqualTo(200);
+        await("feed", "/summaries/" + productId, body -> body.contains("End-to-end teapot"));
+
         String username = "e2e_" + UUID.randomUUID().toString().substring(0, 8);
         HttpResponse<String> registered = send("profile", "POST", "/profiles", "{\"username\":\"" + username
                 + "\",\"password\":\"correct-horse-1\",\"displayName\":\"Before\",\"email\":\"e2e@example.com\"}", null);

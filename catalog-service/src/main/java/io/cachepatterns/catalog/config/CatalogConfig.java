@@ -10,4 +10,8 @@ public interface CatalogConfig {
     /** The discount shown when the {@code show-discounts} flag is on, in percent. */
     @WithDefault("10")
     BigDecimal discountPercent();
+
+    /** The Redis channel on which every product change is announced, after its commit, to services that copy them. */
+    @WithDefault("catalog:product-changes")
+    String productChangesChannel();
 }

@@ -48,6 +48,34 @@ class ProductCacheAsideTest {
         SlowProductRepository.pauseAfterRead(Duration.ZERO);
     }
 
+    @Inject
+    io.cachepatterns.shared.patterns.Caches caches;
+
+    @Inject
+    io.cachepatterns.catalog.config.CatalogConfig config;
+
+    @Test
+    void everyChangeIsAnnouncedAfterItsCommit() throws Exception {
+        long id = create("announced");
+        java.util.concurrent.BlockingQueue<String> heard = new java.util.concurrent.LinkedBlockingQueue<>();
+        var subscription = caches.changeChannel(config.productChangesChannel()).subscribe(heard::add, () -> { });
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (!subscription.isUp()) {
+                assertThat(System.nanoTime()).as("subscribed").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            rename(id, "announced again");
+            assertEquals(String.valueOf(id), heard.poll(2, java.util.concurrent.TimeUnit.SECONDS),
+                    "the update, announced");
+            io.restassured.RestAssured.given().when().delete("/products/" + id).then().statusCode(204);
+            assertEquals(String.valueOf(id), heard.poll(2, java.util.concurrent.TimeUnit.SECONDS),
+                    "the delete, announced");
+        } finally {
+            subscription.close();
+        }
+    }
+
     @Test
     void secondGetIsAHitAndQueriesNothing() {
         long id = create("hit");

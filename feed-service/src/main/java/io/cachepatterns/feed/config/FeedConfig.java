@@ -22,4 +22,8 @@ public interface FeedConfig {
      */
     @WithDefault("true")
     boolean keepHot();
+
+    /** catalog-service's channel of product changes: each id received drops that product's cached summary. */
+    @WithDefault("catalog:product-changes")
+    String productChangesChannel();
 }

@@ -4,6 +4,7 @@ import io.cachepatterns.catalog.config.CatalogConfig;
 import io.cachepatterns.catalog.flag.service.FlagService;
 import io.cachepatterns.catalog.product.Product;
 import io.cachepatterns.catalog.product.repository.ProductRepository;
+import io.cachepatterns.shared.invalidation.ChangeChannel;
 import io.cachepatterns.shared.patterns.CacheAside;
 import io.cachepatterns.shared.patterns.CacheRead;
 import io.cachepatterns.shared.patterns.Caches;
@@ -31,12 +32,14 @@ public class ProductService {
     private final FlagService flags;
     private final CatalogConfig config;
     private final CacheAside<ProductView> products;
+    private final ChangeChannel changes;
 
     public ProductService(ProductRepository repository, FlagService flags, CatalogConfig config, Caches caches) {
         this.repository = repository;
         this.flags = flags;
         this.config = config;
         this.products = caches.cacheAside(CACHE, ProductView.class);
+        this.changes = caches.changeChannel(config.productChangesChannel());
     }
 
     /**
@@ -89,13 +92,15 @@ public class ProductService {
                         .map(ProductView::of))
                 .onFailure(DatabaseErrors::isUniqueViolation).transform(ProductService::skuTaken)
                 // After the commit, never before: before, a concurrent read could cache the old row again.
-                .call(view -> products.invalidate(String.valueOf(id)));
+                .call(view -> products.invalidate(String.valueOf(id)))
+                // Then tell the services that keep copies (feed-service's product summaries).
+                .call(view -> changes.publish(String.valueOf(id)));
     }
 
     public Uni<Void> delete(long id) {
         return Panache.withTransaction(() -> repository.deleteById(id))
                 .flatMap(deleted -> deleted
-                        ? products.invalidate(String.valueOf(id))
+                        ? products.invalidate(String.valueOf(id)).call(() -> changes.publish(String.valueOf(id)))
                         : Uni.createFrom().failure(ProblemException.notFound("no product " + id)));
     }
 

@@ -5,6 +5,7 @@ import io.cachepatterns.shared.config.CacheConfig;
 import io.cachepatterns.shared.core.JsonCodec;
 import io.cachepatterns.shared.core.KeySpace;
 import io.cachepatterns.shared.core.RedisStore;
+import io.cachepatterns.shared.invalidation.ChangeChannel;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -81,6 +82,11 @@ public class Caches {
         return cache;
     }
 
+    /** The channel on which the owner of some data announces changes by id (see {@link ChangeChannel}). */
+    public ChangeChannel changeChannel(String channel) {
+        return new ChangeChannel(store, channel);
+    }
+
     @PreDestroy
     void stopSchedules() {
         refreshAheads.forEach(RefreshAhead::stop);
@@ -92,7 +98,7 @@ public class Caches {
      */
     public <T> NearCache<T> nearCache(String name, Class<T> type) {
         CacheConfig.CacheSpec spec = config.cache(name);
-        return new NearCache<>(name, cacheAside(name, type), store, service + ":" + name + ":invalidations",
+        return new NearCache<>(name, cacheAside(name, type), changeChannel(service + ":" + name + ":invalidations"),
                 spec.l1Ttl(), spec.l1MaxSize(), metrics);
     }
 

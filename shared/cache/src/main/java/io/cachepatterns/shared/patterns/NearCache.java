@@ -2,8 +2,8 @@ package io.cachepatterns.shared.patterns;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.core.RedisStore.PubSubSubscription;
+import io.cachepatterns.shared.invalidation.ChangeChannel;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Supplier;
-import org.jboss.logging.Logger;
 
 /**
  * A two-level cache for values read on nearly every request: an in-process level (L1, Caffeine, bounded, short
@@ -37,13 +36,11 @@ public class NearCache<T> {
 
     public static final String PATTERN = "near-cache";
 
-    private static final Logger LOG = Logger.getLogger(NearCache.class);
     private static final int GENERATION_STRIPES = 1024;
 
     private final String name;
     private final CacheAside<T> l2;
-    private final RedisStore store;
-    private final String channel;
+    private final ChangeChannel invalidations;
     private final Cache<String, Entry<T>> l1;
     /** Generations by hash stripe: bounded memory; two ids sharing a stripe only cost an extra L1 miss. */
     private final AtomicLongArray generations = new AtomicLongArray(GENERATION_STRIPES);
@@ -57,19 +54,17 @@ public class NearCache<T> {
     private record Entry<T>(T value) {
     }
 
-    public NearCache(String name, CacheAside<T> l2, RedisStore store, String channel, Duration l1Ttl, long l1MaxSize,
+    public NearCache(String name, CacheAside<T> l2, ChangeChannel invalidations, Duration l1Ttl, long l1MaxSize,
                      CacheMetrics metrics) {
         this.name = name;
         this.l2 = l2;
-        this.store = store;
-        this.channel = channel;
+        this.invalidations = invalidations;
         this.l1 = Caffeine.newBuilder().expireAfterWrite(l1Ttl).maximumSize(l1MaxSize).build();
         Tags tags = Tags.of("cache", name, "pattern", PATTERN);
         this.l1Hits = metrics.registry().counter(CacheMetrics.L1_GETS, tags.and("result", "hit"));
         this.l1Misses = metrics.registry().counter(CacheMetrics.L1_GETS, tags.and("result", "miss"));
         this.invalidationsReceived = metrics.registry().counter(CacheMetrics.INVALIDATIONS_RECEIVED, tags);
-        this.subscription = store.subscribe(channel, this::invalidatedElsewhere, this::subscriptionLost, () -> {
-        });
+        this.subscription = invalidations.subscribe(this::invalidatedElsewhere, this::subscriptionLost);
         Gauge.builder(CacheMetrics.SUBSCRIPTION_UP, subscription, s -> s.isUp() ? 1 : 0).tags(tags)
                 .register(metrics.registry());
     }
@@ -100,12 +95,8 @@ public class NearCache<T> {
      */
     public Uni<Void> invalidate(String id) {
         dropLocally(id);
-        return l2.invalidate(id)
-                .flatMap(ignored -> store.publish(channel, id))
-                .onFailure().invoke(failure -> LOG.warnf("cache %s: could not publish the invalidation of %s (%s);"
-                        + " other instances may serve it until their L1 TTL ends", name, id, failure.toString()))
-                .onFailure().recoverWithNull()
-                .replaceWithVoid();
+        // Neither step fails: a lost message leaves other instances' copies until their L1 TTL ends.
+        return l2.invalidate(id).flatMap(ignored -> invalidations.publish(id));
     }
 
     /** Whether invalidation messages are arriving; while not, L1 is bypassed. */
