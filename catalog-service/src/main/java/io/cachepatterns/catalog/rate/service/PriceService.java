@@ -43,7 +43,7 @@ public class PriceService {
             return rate(product.currency(), currency).map(rate -> new PriceView(productId,
                     product.price().multiply(rate.value().rate()).setScale(2, RoundingMode.HALF_EVEN), currency,
                     product.price(), product.currency(), rate.value().rate(), rate.value().date(),
-                    rate.source() == CacheRead.Source.STALE));
+                    rate.isStale()));
         });
     }
 

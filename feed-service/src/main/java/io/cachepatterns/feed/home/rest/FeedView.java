@@ -10,6 +10,6 @@ public record FeedView(List<Feed.Entry> items, Instant generatedAt, boolean stal
 
     static FeedView of(CacheRead<Feed> read) {
         Feed feed = read.value();
-        return new FeedView(feed.items(), feed.generatedAt(), read.source() == CacheRead.Source.STALE);
+        return new FeedView(feed.items(), feed.generatedAt(), read.isStale());
     }
 }

@@ -12,6 +12,6 @@ public record TrendingView(List<Trending.Entry> items, Instant generatedAt, bool
         Trending trending = read.value();
         List<Trending.Entry> items = trending.items();
         return new TrendingView(items.subList(0, Math.min(limit, items.size())), trending.generatedAt(),
-                read.source() == CacheRead.Source.STALE);
+                read.isStale());
     }
 }

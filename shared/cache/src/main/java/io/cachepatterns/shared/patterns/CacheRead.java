@@ -64,6 +64,11 @@ public final class CacheRead<T> {
         return source;
     }
 
+    /** Past its TTL, served because a reload failed: what responses show as {@code "stale": true}. */
+    public boolean isStale() {
+        return source == Source.STALE;
+    }
+
     public boolean isPresent() {
         return encoded != null;
     }
