@@ -252,13 +252,23 @@ public class CacheAside<T> {
         List<String> entryKeys = settings.servesStale()
                 ? List.of(keys.dataKey(id), keys.leaseKey(id), keys.freshKey(id))
                 : List.of(keys.dataKey(id), keys.leaseKey(id));
+        return deleteEntry(store, entryKeys, meters, name, id);
+    }
+
+    /**
+     * Deletes one entry's keys (value, lease, …), retrying a few times, and counts the outcome. Never fails: an
+     * entry that could not be deleted lives until its TTL ends, and that is logged. Shared by the patterns that
+     * invalidate.
+     */
+    static Uni<Void> deleteEntry(RedisStore store, List<String> entryKeys, CacheMetrics.Meters meters, String cache,
+                                 String id) {
         return store.delete(entryKeys)
                 .onFailure().retry().withBackOff(Duration.ofMillis(50)).atMost(INVALIDATION_ATTEMPTS - 1)
                 .onItemOrFailure().transform((deleted, failure) -> {
                     if (failure != null) {
                         meters.invalidationFailures().increment();
                         LOG.warnf("cache %s: invalidation of %s failed, the old value may live until its TTL: %s",
-                                name, id, failure.toString());
+                                cache, id, failure.toString());
                     } else {
                         meters.invalidations().increment();
                     }

@@ -187,17 +187,7 @@ public class RefreshAhead<T> {
      */
     public Uni<Void> invalidate(String id) {
         retryNotBefore.remove(id);
-        return store.delete(List.of(keys.dataKey(id), keys.leaseKey(id)))
-                .onFailure().retry().withBackOff(Duration.ofMillis(50)).atMost(2)
-                .onItemOrFailure().transform((deleted, failure) -> {
-                    if (failure != null) {
-                        meters.invalidationFailures().increment();
-                        LOG.warnf("cache %s: invalidation of %s failed: %s", name, id, failure.toString());
-                    } else {
-                        meters.invalidations().increment();
-                    }
-                    return null;
-                });
+        return CacheAside.deleteEntry(store, List.of(keys.dataKey(id), keys.leaseKey(id)), meters, name, id);
     }
 
     /** A cached entry: serve it now, and start a reload in the background if it is due. */
