@@ -248,7 +248,6 @@ public class RefreshAhead<T> {
             return;
         }
         String leaseKey = keys.leaseKey(id);
-        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
         lease.tryAcquire(leaseKey, settings.cache().leaseTime())
                 .flatMap(token -> {
                     if (token == null) {
@@ -260,6 +259,8 @@ public class RefreshAhead<T> {
                             return lease.release(leaseKey, token); // reloaded since the trigger looked
                         }
                         counter(trigger).increment();
+                        // A context of its own: the reload outlives the request (if any) that triggered it.
+                        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
                         return VertxContexts.runOn(context, () -> timedLoad(id))
                                 .onFailure().call(() -> lease.release(leaseKey, token))
                                 .flatMap(loaded -> fill(id, token, loaded))
