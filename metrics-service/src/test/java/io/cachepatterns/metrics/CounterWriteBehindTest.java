@@ -43,6 +43,9 @@ class CounterWriteBehindTest {
     @Inject
     Caches caches;
 
+    @Inject
+    CounterService counters;
+
     @TestHTTPResource("/items/")
     URI items;
 
@@ -81,6 +84,24 @@ class CounterWriteBehindTest {
             Database.restore();
         }
         awaitDatabase(itemId, "views", 51, Duration.ofSeconds(45)); // the flusher backs off while it failed
+    }
+
+    @Test
+    void anOutageLongerThanMaxAttemptsFlushesDeadLettersNothing() throws Exception {
+        String itemId = item();
+        view(itemId);
+        Database.cut();
+        try {
+            given().queryParam("count", 9).when().post("/items/" + itemId + "/views").then().statusCode(202);
+            for (int i = 0; i < 8; i++) { // max-attempts is 5: were a failure an attempt, the item would be dead
+                counters.writeBehind().flushOnce().await().atMost(Duration.ofSeconds(10));
+            }
+        } finally {
+            Database.restore();
+        }
+        awaitDatabase(itemId, "views", 10, Duration.ofSeconds(45));
+        assertThat(counters.writeBehind().deadLetters().await().indefinitely())
+                .noneMatch(letter -> letter.id().equals(itemId));
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.sqlclient.DatabaseException;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Counters in PostgreSQL, written by the write-behind flusher in one statement per batch. Every statement is
@@ -21,14 +23,18 @@ import java.util.Map;
 @ApplicationScoped
 public class CounterRepository implements WriteBehind.BatchWriter, WriteBehind.Loader {
 
-    /** One statement for a whole batch; a row is replaced only by a newer log id, so a replay changes nothing. */
+    /**
+     * One statement for a whole batch; a row is replaced only by a newer version (log entry id, then revision), so
+     * a replay changes nothing and an older value never overwrites a newer one.
+     */
     private static final String UPSERT_BATCH = """
-            INSERT INTO item_counter (item_id, views, likes, log_millis, log_seq)
-            SELECT * FROM unnest($1::varchar[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
+            INSERT INTO item_counter (item_id, views, likes, log_millis, log_seq, revision)
+            SELECT * FROM unnest($1::varchar[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
             ON CONFLICT (item_id) DO UPDATE
-               SET views = EXCLUDED.views, likes = EXCLUDED.likes,
-                   log_millis = EXCLUDED.log_millis, log_seq = EXCLUDED.log_seq, updated_at = now()
-             WHERE (item_counter.log_millis, item_counter.log_seq) < (EXCLUDED.log_millis, EXCLUDED.log_seq)
+               SET views = EXCLUDED.views, likes = EXCLUDED.likes, log_millis = EXCLUDED.log_millis,
+                   log_seq = EXCLUDED.log_seq, revision = EXCLUDED.revision, updated_at = now()
+             WHERE (item_counter.log_millis, item_counter.log_seq, item_counter.revision)
+                 < (EXCLUDED.log_millis, EXCLUDED.log_seq, EXCLUDED.revision)
             """;
 
     private static final String INCREMENT_DIRECTLY = """
@@ -38,6 +44,14 @@ public class CounterRepository implements WriteBehind.BatchWriter, WriteBehind.L
                    updated_at = now()
             RETURNING views, likes
             """;
+
+    /**
+     * SQL state classes in which PostgreSQL refuses the rows themselves: data exceptions (22), integrity constraints
+     * (23), and errors raised by PL/pgSQL, a trigger say (P0). Connection failures (08), shutdowns (57), too many
+     * connections (53), and a database that accepts no connections at all (55000) are about the database, not the
+     * rows.
+     */
+    private static final Set<String> ROW_REFUSALS = Set.of("22", "23", "P0");
 
     private final Pool pool;
     private final Counter batchStatements;
@@ -57,6 +71,7 @@ public class CounterRepository implements WriteBehind.BatchWriter, WriteBehind.L
         Long[] likes = new Long[n];
         Long[] millis = new Long[n];
         Long[] seqs = new Long[n];
+        Long[] revisions = new Long[n];
         for (int i = 0; i < n; i++) {
             WriteBehind.Row row = rows.get(i);
             ids[i] = row.id();
@@ -64,9 +79,21 @@ public class CounterRepository implements WriteBehind.BatchWriter, WriteBehind.L
             likes[i] = row.values().get("likes");
             millis[i] = row.logId().millis();
             seqs[i] = row.logId().sequence();
+            revisions[i] = row.revision();
         }
         batchStatements.increment();
-        return pool.preparedQuery(UPSERT_BATCH).execute(Tuple.of(ids, views, likes, millis, seqs)).replaceWithVoid();
+        return pool.preparedQuery(UPSERT_BATCH).execute(Tuple.of(ids, views, likes, millis, seqs, revisions)).replaceWithVoid();
+    }
+
+    /** Only PostgreSQL answering "not these rows" may dead-letter a counter; an outage never does. */
+    @Override
+    public boolean isRefusal(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof DatabaseException refused && refused.getSqlState() != null) {
+                return ROW_REFUSALS.contains(refused.getSqlState().substring(0, 2));
+            }
+        }
+        return false;
     }
 
     @Override

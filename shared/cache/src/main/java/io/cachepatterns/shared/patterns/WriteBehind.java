@@ -29,20 +29,29 @@ import org.jboss.logging.Logger;
  * <p><b>Trade-off.</b> Writes cost one Redis round trip, whatever the database is doing; the database lags behind by
  * about the write delay, and catches up when it comes back after an outage.
  *
+ * <p><b>The log names dirty values, it does not queue writes.</b> A Redis Stream (the log) gets one entry when a
+ * value turns dirty, and the value's hash remembers that entry (its marker); further writes to a dirty value append
+ * nothing. A flush reads each named value as it is then, writes it, and settles the entry. So the log is as long as
+ * the number of dirty values, not the number of writes: a hot counter costs one log entry per flush, and a database
+ * outage of an hour leaves one entry per value written in that hour, not one per write.
+ *
  * <p><b>Guarantees.</b>
  * <ul>
- *   <li>Nothing acknowledged is lost when the service dies: one Lua script updates the cached value and appends the
- *       new absolute values to a Redis Stream (the log) before the caller is answered. A log entry is acknowledged
- *       (XACK, then deleted) only after the database transaction that applies it has committed; entries a dead
- *       instance left unacknowledged are claimed by another after {@code claim-idle} (XAUTOCLAIM).</li>
- *   <li>Nothing is counted twice: log entries carry absolute values and their log id; the database keeps a row only
- *       if the incoming log id is newer than the one it has ({@link BatchWriter}), so a batch applied again after a
- *       crash between commit and acknowledgement changes nothing, and a later update never loses to an earlier
- *       one.</li>
- *   <li>Many updates of one key become one row per flush (coalescing): with absolute values, only the newest
- *       entry matters.</li>
- *   <li>A batch that fails is retried row by row with exponential backoff; an entry that fails {@code max-attempts}
- *       times moves to the dead-letter stream and never blocks the rest. Dead letters can be listed and replayed.</li>
+ *   <li>Nothing acknowledged is lost when the service dies: one Lua script updates the cached value and makes sure
+ *       the log names it before the caller is answered. An entry is settled only after the database transaction
+ *       that wrote the value has committed: if the value was written again since the flush read it, a new entry
+ *       takes over the marker, else the marker goes; only then is the entry acknowledged (XACK, then deleted).
+ *       Entries a dead instance left unacknowledged are claimed by another after {@code claim-idle}
+ *       (XAUTOCLAIM).</li>
+ *   <li>Nothing is counted twice, and a later value never loses to an earlier one: rows carry absolute values and
+ *       a version, {@code (log entry id, revision)}, where the revision counts the value's writes; the database
+ *       keeps a row only if its version is newer than the stored one ({@link BatchWriter}), so a batch applied
+ *       again after a crash between commit and acknowledgement changes nothing.</li>
+ *   <li>Many updates of one key become one row per flush (coalescing): only the value at flush time matters.</li>
+ *   <li>A batch that fails is retried row by row; a row that fails {@code max-attempts} times moves to the
+ *       dead-letter stream and never blocks the rest. Dead letters can be listed and replayed. A failure the writer
+ *       does not call a refusal of the rows ({@link BatchWriter#isRefusal}: the database is down) is only retried,
+ *       with exponential backoff: an outage is not poison.</li>
  *   <li>If Redis itself dies, what it loses depends on its persistence: with {@code appendonly yes} and
  *       {@code appendfsync everysec}, at most about one second of acknowledged writes.</li>
  * </ul>
@@ -58,6 +67,11 @@ public class WriteBehind {
     private static final Logger LOG = Logger.getLogger(WriteBehind.class);
     private static final LuaScript INCREMENT = LuaScript.load(
             "/io/cachepatterns/shared/core/write-behind-increment.lua");
+    private static final LuaScript READ = LuaScript.load("/io/cachepatterns/shared/core/write-behind-read.lua");
+    private static final LuaScript SETTLE = LuaScript.load("/io/cachepatterns/shared/core/write-behind-settle.lua");
+    private static final LuaScript RELEASE = LuaScript.load("/io/cachepatterns/shared/core/write-behind-release.lua");
+    /** Values one flush script handles at most: a script holds Redis while it runs, so each one stays short. */
+    private static final int SCRIPT_CHUNK = 256;
     private static final LuaScript INIT = LuaScript.load("/io/cachepatterns/shared/core/init-if-absent.lua");
     /** Values live long past any flush; the TTL only reclaims memory of keys nobody touches any more. */
     private static final Duration VALUE_TTL = Duration.ofDays(7);
@@ -69,11 +83,21 @@ public class WriteBehind {
     }
 
     /**
-     * Writes a batch of rows to the database in one transaction, keeping a row only where the incoming log id is
-     * newer than the stored one. Must be idempotent: the same batch may be applied twice.
+     * Writes a batch of rows to the database in one transaction, keeping a row only where it is newer than the
+     * stored one ({@link Row#isNewerThan}). Must be idempotent: the same batch may be applied twice.
      */
     public interface BatchWriter {
         Uni<Void> write(List<Row> rows);
+
+        /**
+         * Whether the database answered and refused these rows (bad data, a constraint, a trigger): the only
+         * failures that count towards {@code max-attempts}. Any other failure (the database unreachable, shutting
+         * down, out of connections, a table missing) says nothing about the rows; it is retried with backoff and
+         * dead-letters nothing, however long it lasts. By default every failure is a refusal.
+         */
+        default boolean isRefusal(Throwable failure) {
+            return true;
+        }
     }
 
     /** A log entry's position: the stream id {@code millis-sequence}, which only grows. */
@@ -96,19 +120,34 @@ public class WriteBehind {
         }
     }
 
-    /** One value to write: its fields' absolute values as of log id {@code logId}. */
-    public record Row(String id, Map<String, Long> values, LogId logId) {
+    /**
+     * One value to write: its fields' absolute values, read at its {@code revision} (its count of writes in Redis)
+     * and flushed under log entry {@code logId}. Of two rows of one value, the one with the greater
+     * {@code (logId, revision)} is the newer.
+     */
+    public record Row(String id, Map<String, Long> values, LogId logId, long revision) {
+
+        /** Whether this row is newer than {@code other}, a row of the same value. */
+        public boolean isNewerThan(Row other) {
+            int byLog = logId.compareTo(other.logId);
+            return byLog != 0 ? byLog > 0 : revision > other.revision;
+        }
     }
 
     /** A log entry that failed too often, as kept in the dead-letter stream. */
     public record DeadLetter(String deadLetterId, String id, Map<String, Long> values, String error) {
     }
 
-    /** What one flush did. */
+    /** What one flush did: log entries handled, rows written, entries dead-lettered, and whether a row failed. */
     public record FlushResult(int entries, int rows, int deadLettered, boolean failed) {
     }
 
-    private record Entry(String streamId, String id, Map<String, Long> values) {
+    /** A log entry: value {@code id} has writes that are not in the database yet. */
+    private record Entry(String streamId, String id) {
+    }
+
+    /** What a flush writes for one value: the row, and the log entries it settles. */
+    private record Pending(Row row, List<String> streamIds) {
     }
 
     private final String name;
@@ -167,23 +206,32 @@ public class WriteBehind {
      * absolute values once Redis has both the values and the log entry.
      */
     public Uni<Map<String, Long>> increment(String id, Map<String, Long> increments) {
-        List<Object> args = new ArrayList<>(List.of(id, VALUE_TTL.toMillis()));
-        increments.forEach((field, delta) -> {
-            requireField(field);
-            args.add(field);
-            args.add(delta);
-        });
-        return store.eval(INCREMENT, List.of(valueKey(id), log), args).flatMap(reply -> {
-            if (reply == null) {
+        increments.keySet().forEach(this::requireField);
+        return incrementTogether(id, List.of(increments));
+    }
+
+    /** One script call for the increments of one value, applied in order as if one after the other. */
+    private Uni<Map<String, Long>> incrementTogether(String id, List<Map<String, Long>> increments) {
+        List<Object> args = new ArrayList<>(List.of(id, VALUE_TTL.toMillis(), increments.size()));
+        // Consecutive additions to one field add up to one step; a subtraction stays a step of its own, since it
+        // may hit the floor of zero (-1 then +1 from zero ends at 1, not at 0).
+        Map<String, Integer> lastStepOf = new HashMap<>();
+        for (Map<String, Long> increment : increments) {
+            increment.forEach((field, delta) -> {
+                Integer last = lastStepOf.get(field);
+                if (last != null && delta >= 0 && (Long) args.get(last + 1) >= 0) {
+                    args.set(last + 1, (Long) args.get(last + 1) + delta);
+                } else {
+                    lastStepOf.put(field, args.size());
+                    args.add(field);
+                    args.add(delta);
+                }
+            });
+        }
+        return store.eval(INCREMENT, List.of(valueKey(id), log), args).flatMap(reply -> reply == null
                 // Not cached: load from the database first, so that the count goes on from there.
-                return cacheFromDatabase(id).flatMap(ignored -> increment(id, increments));
-            }
-            Map<String, Long> values = new LinkedHashMap<>();
-            for (int i = 1; i + 1 < reply.size(); i += 2) {
-                values.put(reply.get(i).toString(), reply.get(i + 1).toLong());
-            }
-            return Uni.createFrom().item(withAllFields(values));
-        });
+                ? cacheFromDatabase(id).flatMap(ignored -> incrementTogether(id, increments))
+                : Uni.createFrom().item(withAllFields(fieldMap(reply))));
     }
 
     /** The current values: from Redis, or from the database if Redis does not have them (then cached). */
@@ -295,99 +343,183 @@ public class WriteBehind {
     }
 
     private Uni<Void> reenqueue(DeadLetter letter) {
-        // The current value, not the dead one: the counter may have moved on since.
-        return read(letter.id()).flatMap(current -> {
-            List<Object> args = new ArrayList<>(List.of(log, "*", "id", letter.id()));
-            current.forEach((field, value) -> {
-                args.add(field);
-                args.add(value);
-            });
-            return store.command(Command.XADD, args);
-        }).flatMap(ignored -> store.command(Command.XDEL, List.of(dead, letter.deadLetterId()))).replaceWithVoid();
+        // A write of nothing marks the value dirty again; the flush then takes its current value, not the dead one:
+        // the counter may have moved on since.
+        return increment(letter.id(), Map.of())
+                .flatMap(ignored -> store.command(Command.XDEL, List.of(dead, letter.deadLetterId())))
+                .replaceWithVoid();
     }
 
     private Uni<FlushResult> apply(List<Entry> entries) {
         if (entries.isEmpty()) {
             return Uni.createFrom().item(new FlushResult(0, 0, 0, false));
         }
-        Map<String, Row> rows = new LinkedHashMap<>();
-        Map<String, List<String>> streamIdsOf = new HashMap<>();
+        // Several entries may name one value (an entry claimed from a dead instance next to a newer one): the row
+        // goes under the newest, and settles them all.
+        Map<String, List<String>> streamIdsOf = new LinkedHashMap<>();
         for (Entry entry : entries) {
-            LogId logId = LogId.parse(entry.streamId());
-            rows.merge(entry.id(), new Row(entry.id(), withAllFields(entry.values()), logId),
-                    (kept, incoming) -> incoming.logId().compareTo(kept.logId()) > 0 ? incoming : kept);
             streamIdsOf.computeIfAbsent(entry.id(), ignored -> new ArrayList<>()).add(entry.streamId());
         }
-        List<Row> batch = List.copyOf(rows.values());
-        return writer.write(batch)
-                .flatMap(ignored -> acknowledge(entries.stream().map(Entry::streamId).toList()))
-                .map(ignored -> {
-                    recordLag(entries);
-                    flushed.increment(entries.size());
-                    coalesced.increment(entries.size() - batch.size());
-                    entries.forEach(entry -> attempts.remove(entry.streamId()));
-                    return new FlushResult(entries.size(), batch.size(), 0, false);
-                })
-                .onFailure().recoverWithUni(failure -> {
-                    LOG.warnf("write-behind %s: a batch of %d rows failed (%s); retrying row by row", name,
-                            batch.size(), failure.toString());
-                    return rowByRow(batch, streamIdsOf, entries);
-                });
-    }
-
-    /** Isolates the rows that fail, so that one poison entry never holds back the others. */
-    private Uni<FlushResult> rowByRow(List<Row> batch, Map<String, List<String>> streamIdsOf, List<Entry> entries) {
-        Map<String, Entry> byStreamId = new HashMap<>();
-        entries.forEach(entry -> byStreamId.put(entry.streamId(), entry));
-        Uni<int[]> chain = Uni.createFrom().item(new int[] {0, 0}); // {written rows, dead-lettered entries}
-        for (Row row : batch) {
-            List<String> ids = streamIdsOf.get(row.id());
-            chain = chain.flatMap(counts -> writer.write(List.of(row))
-                    .flatMap(ignored -> acknowledge(ids))
-                    .invoke(() -> {
-                        counts[0]++;
-                        flushed.increment(ids.size());
-                        ids.forEach(attempts::remove);
+        return read(streamIdsOf).flatMap(pending -> {
+            List<Row> batch = pending.stream().map(Pending::row).toList();
+            return writer.write(batch)
+                    .flatMap(ignored -> settle(pending))
+                    .map(ignored -> {
+                        recordLag(entries);
+                        return new FlushResult(entries.size(), batch.size(), 0, false);
                     })
-                    .replaceWith(counts)
-                    .onFailure().recoverWithUni(failure -> failedRow(ids, byStreamId, failure, counts)));
-        }
-        return chain.map(counts -> new FlushResult(entries.size(), counts[0], counts[1], counts[0] < batch.size()));
+                    .onFailure().recoverWithUni(failure -> {
+                        if (!writer.isRefusal(failure)) {
+                            retries.increment();
+                            LOG.warnf("write-behind %s: the database is unavailable (%s); %d rows wait in Redis",
+                                    name, failure.toString(), batch.size());
+                            return Uni.createFrom().item(new FlushResult(entries.size(), 0, 0, true));
+                        }
+                        LOG.warnf("write-behind %s: a batch of %d rows failed (%s); retrying row by row", name,
+                                batch.size(), failure.toString());
+                        return rowByRow(pending, entries.size());
+                    });
+        });
     }
 
-    private Uni<int[]> failedRow(List<String> ids, Map<String, Entry> byStreamId, Throwable failure, int[] counts) {
-        retries.increment();
-        Uni<Void> moves = Uni.createFrom().voidItem();
-        for (String streamId : ids) {
-            int tries = attempts.merge(streamId, 1, Integer::sum);
-            if (tries >= spec.maxAttempts()) {
-                Entry entry = byStreamId.get(streamId);
-                moves = moves.flatMap(ignored -> deadLetter(entry, failure));
-                counts[1]++;
+    /**
+     * Reads the values the log entries name, as they are now, a chunk of values per round trip. A value Redis no
+     * longer has yields no row: its entries are acknowledged at once, with nothing to write.
+     */
+    private Uni<List<Pending>> read(Map<String, List<String>> streamIdsOf) {
+        List<String> ids = List.copyOf(streamIdsOf.keySet());
+        Uni<List<Pending>> all = Uni.createFrom().item(new ArrayList<>());
+        for (List<String> chunk : chunks(ids)) {
+            // One chunk after the other: a script holds Redis while it runs, so each one stays short.
+            all = all.flatMap(pending -> store.eval(READ, chunk.stream().map(this::valueKey).toList(), List.of())
+                    .map(reply -> {
+                        for (int i = 0; i < chunk.size(); i++) {
+                            pending.add(pending(chunk.get(i), streamIdsOf.get(chunk.get(i)), reply.get(i)));
+                        }
+                        return pending;
+                    }));
+        }
+        return all.flatMap(pending -> {
+            List<String> gone = pending.stream().filter(p -> p.row() == null)
+                    .flatMap(p -> p.streamIds().stream()).toList();
+            List<Pending> rows = pending.stream().filter(p -> p.row() != null).toList();
+            return gone.isEmpty() ? Uni.createFrom().item(rows) : acknowledge(gone).replaceWith(rows);
+        });
+    }
+
+    private Pending pending(String id, List<String> streamIds, Response hash) {
+        if (hash == null || hash.size() == 0) {
+            LOG.warnf("write-behind %s: %s is gone from Redis before its flush; nothing to write", name, id);
+            return new Pending(null, streamIds);
+        }
+        Map<String, Long> values = new LinkedHashMap<>();
+        long revision = 0;
+        for (int i = 0; i + 1 < hash.size(); i += 2) {
+            String field = hash.get(i).toString();
+            if (fields.contains(field)) {
+                values.put(field, hash.get(i + 1).toLong());
+            } else if (field.equals("~revision")) {
+                revision = hash.get(i + 1).toLong();
             }
         }
-        return moves.replaceWith(counts).onFailure().recoverWithItem(counts);
+        LogId newest = streamIds.stream().map(LogId::parse).max(LogId::compareTo).orElseThrow();
+        return new Pending(new Row(id, withAllFields(values), newest, revision), streamIds);
     }
 
-    private Uni<Void> deadLetter(Entry entry, Throwable failure) {
-        List<Object> args = new ArrayList<>(List.of(dead, "*", "id", entry.id()));
-        entry.values().forEach((field, value) -> {
+    /**
+     * The rows are in the database: clear each value's marker, or give it a new entry if it was written since the
+     * read; then acknowledge the entries. Counts the writes that reached the database.
+     */
+    private Uni<Void> settle(List<Pending> pending) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (List<Pending> chunk : chunks(pending)) {
+            List<String> keys = new ArrayList<>(chunk.stream().map(p -> valueKey(p.row().id())).toList());
+            keys.add(log);
+            List<Object> args = new ArrayList<>();
+            chunk.forEach(p -> {
+                args.add(p.row().id());
+                args.add(p.row().logId().toString());
+                args.add(p.row().revision());
+            });
+            chain = chain.flatMap(ignored -> store.eval(SETTLE, keys, args)).invoke(reply -> {
+                long writes = 0;
+                for (Response count : reply) {
+                    writes += count.toLong();
+                }
+                flushed.increment(writes);
+                coalesced.increment(Math.max(0, writes - chunk.size()));
+            }).replaceWithVoid();
+        }
+        List<String> streamIds = pending.stream().flatMap(p -> p.streamIds().stream()).toList();
+        return chain.flatMap(ignored -> acknowledge(streamIds))
+                .invoke(() -> streamIds.forEach(attempts::remove));
+    }
+
+    private static <T> List<List<T>> chunks(List<T> items) {
+        List<List<T>> chunks = new ArrayList<>();
+        for (int from = 0; from < items.size(); from += SCRIPT_CHUNK) {
+            chunks.add(items.subList(from, Math.min(items.size(), from + SCRIPT_CHUNK)));
+        }
+        return chunks;
+    }
+
+    /** Isolates the rows that fail, so that one poison value never holds back the others. */
+    private Uni<FlushResult> rowByRow(List<Pending> batch, int entries) {
+        Uni<int[]> chain = Uni.createFrom().item(new int[] {0, 0}); // {written rows, dead-lettered entries}
+        for (Pending pending : batch) {
+            chain = chain.flatMap(counts -> writer.write(List.of(pending.row()))
+                    .flatMap(ignored -> settle(List.of(pending)))
+                    .invoke(() -> counts[0]++)
+                    .replaceWith(counts)
+                    .onFailure().recoverWithUni(failure -> failedRow(pending, failure, counts)));
+        }
+        return chain.map(counts -> new FlushResult(entries, counts[0], counts[1], counts[0] < batch.size()));
+    }
+
+    private Uni<int[]> failedRow(Pending pending, Throwable failure, int[] counts) {
+        retries.increment();
+        if (!writer.isRefusal(failure)) {
+            return Uni.createFrom().item(counts);
+        }
+        boolean exhausted = false;
+        for (String streamId : pending.streamIds()) {
+            exhausted |= attempts.merge(streamId, 1, Integer::sum) >= spec.maxAttempts();
+        }
+        if (!exhausted) {
+            return Uni.createFrom().item(counts);
+        }
+        counts[1] += pending.streamIds().size();
+        return deadLetter(pending, failure).replaceWith(counts).onFailure().recoverWithItem(counts);
+    }
+
+    /**
+     * Keeps the refused values in the dead-letter stream, frees the value's marker (its next write starts a new
+     * entry), and acknowledges the entries.
+     */
+    private Uni<Void> deadLetter(Pending pending, Throwable failure) {
+        Row row = pending.row();
+        List<Object> args = new ArrayList<>(List.of(dead, "*", "id", row.id()));
+        row.values().forEach((field, value) -> {
             args.add(field);
             args.add(value);
         });
         args.add("error");
         args.add(String.valueOf(failure.getMessage()));
-        LOG.errorf("write-behind %s: entry %s of %s failed %d times; moved to %s", name, entry.streamId(),
-                entry.id(), spec.maxAttempts(), dead);
+        LOG.errorf("write-behind %s: %s was refused %d times (log entries %s); moved to %s", name, row.id(),
+                spec.maxAttempts(), pending.streamIds(), dead);
         return store.command(Command.XADD, args)
-                .flatMap(ignored -> acknowledge(List.of(entry.streamId())))
+                .flatMap(ignored -> store.eval(RELEASE, List.of(valueKey(row.id())), List.of(row.logId().toString())))
+                .flatMap(ignored -> acknowledge(pending.streamIds()))
                 .invoke(() -> {
                     deadLetters.increment();
-                    attempts.remove(entry.streamId());
+                    pending.streamIds().forEach(attempts::remove);
                 });
     }
 
-    /** How long each entry waited between its acknowledgement to the client and the database commit. */
+    /**
+     * How long each entry waited between its creation and the database commit: the age of the oldest write the
+     * row carried, since an entry is created by the first write after a flush.
+     */
     private void recordLag(List<Entry> entries) {
         long now = System.currentTimeMillis();
         entries.forEach(entry -> flushLag.record(Duration.ofMillis(
@@ -434,7 +566,7 @@ public class WriteBehind {
                 .onFailure().recoverWithNull();
     }
 
-    /** How many log entries are not yet in the database, as of the last flush. */
+    /** How many log entries (values with writes not yet in the database) there were after the last flush. */
     public long pending() {
         return pending.get();
     }
@@ -471,14 +603,7 @@ public class WriteBehind {
             if (entry == null || entry.size() < 2 || entry.get(1) == null) {
                 continue; // deleted meanwhile
             }
-            Map<String, String> raw = rawFields(entry.get(1));
-            Map<String, Long> values = new LinkedHashMap<>();
-            raw.forEach((field, value) -> {
-                if (fields.contains(field)) {
-                    values.put(field, Long.parseLong(value));
-                }
-            });
-            entries.add(new Entry(entry.get(0).toString(), raw.get("id"), values));
+            entries.add(new Entry(entry.get(0).toString(), rawFields(entry.get(1)).get("id")));
         }
         return entries;
     }
@@ -491,17 +616,24 @@ public class WriteBehind {
         return raw;
     }
 
-    /** HGETALL answers a map (RESP3) or a flat list (RESP2). */
+    /**
+     * The counter fields of a hash, without the '~' bookkeeping fields. HGETALL answers a map (RESP3) or a flat list
+     * (RESP2); a script answers a flat list.
+     */
     private Map<String, Long> fieldMap(Response reply) {
         Map<String, Long> values = new LinkedHashMap<>();
         if (reply == null) {
             return values;
         }
         if (reply.getKeys() != null && !reply.getKeys().isEmpty()) {
-            reply.getKeys().forEach(key -> values.put(key, reply.get(key).toLong()));
+            reply.getKeys().stream().filter(fields::contains)
+                    .forEach(key -> values.put(key, reply.get(key).toLong()));
         } else {
             for (int i = 0; i + 1 < reply.size(); i += 2) {
-                values.put(reply.get(i).toString(), reply.get(i + 1).toLong());
+                String field = reply.get(i).toString();
+                if (fields.contains(field)) {
+                    values.put(field, reply.get(i + 1).toLong());
+                }
             }
         }
         return values;

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Write-behind's protocol against a real Redis. The "database" here is a table in memory that applies the same rule
- * a real one does (keep a row only if its log id is newer) and can fail on demand; metrics-service shows the same
+ * a real one does (keep a row only if it is newer) and can fail on demand; metrics-service shows the same
  * against PostgreSQL.
  */
 @QuarkusTest
@@ -32,28 +32,48 @@ class WriteBehindTest {
     @Inject
     Caches caches;
 
+    /** What the table answers while it is down: no answer about the rows. */
+    static final class Unreachable extends RuntimeException {
+        Unreachable() {
+            super("the database is unreachable");
+        }
+    }
+
     /** A table keyed by id, counting the statements it receives. */
     static final class Table implements WriteBehind.BatchWriter, WriteBehind.Loader {
         final Map<String, WriteBehind.Row> rows = new ConcurrentHashMap<>();
         final AtomicInteger statements = new AtomicInteger();
         volatile boolean down;
         volatile boolean crashAfterCommit;
+        /** Happens while a batch is being written: after the flush read the values, before it settles them. */
+        volatile java.util.function.Supplier<Uni<?>> duringWrite = () -> Uni.createFrom().voidItem();
         final Set<String> poison = ConcurrentHashMap.newKeySet();
 
         @Override
         public Uni<Void> write(List<WriteBehind.Row> batch) {
+            return duringWrite.get().flatMap(ignored -> commit(batch));
+        }
+
+        private Uni<Void> commit(List<WriteBehind.Row> batch) {
             statements.incrementAndGet();
-            if (down || batch.stream().anyMatch(row -> poison.contains(row.id()))) {
+            if (down) {
+                return Uni.createFrom().failure(new Unreachable());
+            }
+            if (batch.stream().anyMatch(row -> poison.contains(row.id()))) {
                 return Uni.createFrom().failure(new IllegalStateException("the database refused the batch"));
             }
             for (WriteBehind.Row row : batch) {
-                rows.merge(row.id(), row, (kept, incoming) ->
-                        incoming.logId().compareTo(kept.logId()) > 0 ? incoming : kept);
+                rows.merge(row.id(), row, (kept, incoming) -> incoming.isNewerThan(kept) ? incoming : kept);
             }
             if (crashAfterCommit) {
                 return Uni.createFrom().failure(new IllegalStateException("crashed after the commit"));
             }
             return Uni.createFrom().voidItem();
+        }
+
+        @Override
+        public boolean isRefusal(Throwable failure) {
+            return !(failure instanceof Unreachable);
         }
 
         @Override
@@ -167,6 +187,27 @@ class WriteBehindTest {
     }
 
     @Test
+    void aWriteThatLandsWhileItsValueIsBeingFlushedIsFlushedByTheNextFlush() {
+        Table table = new Table();
+        WriteBehind counters = writeBehind(table);
+        String id = item();
+        drain(counters); // whatever other tests left
+        increment(counters, id, "views", 1);
+        // The flush has read views=1 and is writing it; meanwhile the value is written again.
+        table.duringWrite = () -> {
+            table.duringWrite = () -> Uni.createFrom().voidItem();
+            return counters.increment(id, Map.of("views", 1L));
+        };
+        counters.flushOnce().await().indefinitely();
+        assertEquals(1, table.value(id, "views"), "the first flush wrote what it read");
+        assertThat(counters.pending()).as("a new log entry for the write that came in between").isEqualTo(1);
+
+        drain(counters);
+        assertEquals(2, table.value(id, "views"));
+        assertEquals(0, counters.pending());
+    }
+
+    @Test
     void tenThousandIncrementsOfOneItemTakeAHandfulOfStatements() {
         Table table = new Table();
         WriteBehind counters = writeBehind(table);
@@ -241,6 +282,33 @@ class WriteBehindTest {
     }
 
     @Test
+    void anOutageOfManyFlushesGrowsTheLogByTheValuesWrittenNotByTheWritesAndDeadLettersNothing() {
+        Table table = new Table();
+        WriteBehind counters = writeBehind(table);
+        drain(counters); // whatever other tests left
+        List<String> ids = List.of(item(), item(), item());
+        table.down = true;
+        for (int flush = 0; flush < 6; flush++) { // max-attempts is 3 here
+            List<Uni<Map<String, Long>>> writes = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                writes.add(counters.increment(ids.get(i % ids.size()), Map.of("views", 1L)));
+            }
+            Uni.join().all(writes).andFailFast().await().atMost(Duration.ofSeconds(30));
+            WriteBehind.FlushResult result = counters.flushOnce().await().atMost(Duration.ofSeconds(10));
+            assertThat(result.failed()).isTrue();
+            assertThat(counters.pending()).as("log entries after %d writes", 300 * (flush + 1))
+                    .isEqualTo(ids.size());
+        }
+        table.down = false;
+        drain(counters);
+        for (String id : ids) {
+            assertEquals(600, table.value(id, "views"), "every write to " + id + ", once");
+        }
+        assertThat(counters.deadLetters().await().indefinitely()).noneMatch(letter -> ids.contains(letter.id()));
+        assertEquals(0, counters.pending());
+    }
+
+    @Test
     void aPoisonEntryGoesToTheDeadLettersWhileOthersFlow() {
         Table table = new Table();
         WriteBehind counters = writeBehind(table);
@@ -282,7 +350,7 @@ class WriteBehindTest {
         Table table = new Table();
         String id = item();
         table.rows.put(id, new WriteBehind.Row(id, Map.of("views", 41L, "likes", 0L),
-                new WriteBehind.LogId(1, 0)));
+                new WriteBehind.LogId(1, 0), 0));
         WriteBehind counters = writeBehind(table);
         assertEquals(42L, counters.increment(id, Map.of("views", 1L)).await().indefinitely().get("views"));
     }
