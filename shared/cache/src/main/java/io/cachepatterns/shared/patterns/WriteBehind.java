@@ -4,6 +4,7 @@ import io.cachepatterns.shared.config.CacheConfig.CacheSpec;
 import io.cachepatterns.shared.core.LuaScript;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.metrics.CacheMetrics;
+import io.cachepatterns.shared.stampede.GroupCommit;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
@@ -161,6 +162,8 @@ public class WriteBehind {
     private final CacheSpec spec;
     private final String consumer = "c-" + UUID.randomUUID();
     private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
+    private final GroupCommit<Map<String, Long>, Map<String, Long>> groupCommit =
+            new GroupCommit<>(this::incrementTogether);
     private final AtomicLong pending = new AtomicLong();
     private final AtomicLong oldestMillis = new AtomicLong();
     private final Counter flushed;
@@ -203,11 +206,13 @@ public class WriteBehind {
 
     /**
      * Adds {@code increments} (negative to take away; a field never goes below zero) and answers with the new
-     * absolute values once Redis has both the values and the log entry.
+     * absolute values once Redis has both the values and the log entry. Increments of one value that arrive while
+     * another is on its way to Redis go together in the next script call ({@link GroupCommit}); each caller is
+     * answered with the values after that call.
      */
     public Uni<Map<String, Long>> increment(String id, Map<String, Long> increments) {
         increments.keySet().forEach(this::requireField);
-        return incrementTogether(id, List.of(increments));
+        return groupCommit.submit(id, increments);
     }
 
     /** One script call for the increments of one value, applied in order as if one after the other. */

@@ -346,6 +346,26 @@ class WriteBehindTest {
     }
 
     @Test
+    void incrementsThatArriveTogetherAreAppliedAsIfOneAfterTheOther() {
+        Table table = new Table();
+        WriteBehind counters = writeBehind(table);
+        String id = item();
+        increment(counters, id, "views", 1);
+        // Sent at once, so that the last three go together while the first is on its way: -1 from zero stays at
+        // zero, then +1 makes one. Adding them up first (0) would end at zero.
+        List<Uni<Map<String, Long>>> writes = List.of(
+                counters.increment(id, Map.of("views", 1L)),
+                counters.increment(id, Map.of("likes", -1L)),
+                counters.increment(id, Map.of("likes", 1L)),
+                counters.increment(id, Map.of("views", 2L)));
+        Uni.join().all(writes).andFailFast().await().atMost(Duration.ofSeconds(5));
+        assertEquals(Map.of("views", 4L, "likes", 1L), counters.read(id).await().indefinitely());
+        drain(counters);
+        assertEquals(4, table.value(id, "views"));
+        assertEquals(1, table.value(id, "likes"));
+    }
+
+    @Test
     void aValueRedisLostIsReloadedFromTheDatabaseBeforeItIsIncremented() {
         Table table = new Table();
         String id = item();
