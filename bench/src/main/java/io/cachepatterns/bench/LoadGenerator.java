@@ -51,6 +51,12 @@ final class LoadGenerator {
 
     /** Loads {@code path} on {@code port}: {@code warmUp} unrecorded, then {@code measure} recorded. */
     Result run(String target, int port, String path, Duration warmUp, Duration measure) throws InterruptedException {
+        return run(target, port, () -> path, warmUp, measure);
+    }
+
+    /** Like {@link #run(String, int, String, Duration, Duration)}, each request to the next of {@code paths}. */
+    Result run(String target, int port, java.util.function.Supplier<String> paths, Duration warmUp, Duration measure)
+            throws InterruptedException {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
                 .setDefaultHost("127.0.0.1").setDefaultPort(port), new PoolOptions().setHttp1MaxSize(connections));
         Histogram histogram = new Histogram(TimeUnit.SECONDS.toMicros(10), 3);
@@ -63,7 +69,7 @@ final class LoadGenerator {
         // The client's callbacks all run on this one context, so the histogram needs no lock.
         vertx.runOnContext(ignored -> {
             for (int i = 0; i < connections; i++) {
-                next(client, path, histogram, requests, errors, recordFrom, end, done);
+                next(client, paths, histogram, requests, errors, recordFrom, end, done);
             }
         });
         done.await();
@@ -71,14 +77,14 @@ final class LoadGenerator {
         return new Result(target, requests.get(), errors.get(), measure.toNanos() / 1e9, histogram);
     }
 
-    private void next(HttpClient client, String path, Histogram histogram, AtomicLong requests, AtomicLong errors,
+    private void next(HttpClient client, java.util.function.Supplier<String> paths, Histogram histogram, AtomicLong requests, AtomicLong errors,
                       long recordFrom, long end, CountDownLatch done) {
         long sent = System.nanoTime();
         if (sent >= end) {
             done.countDown();
             return;
         }
-        client.request(method, path)
+        client.request(method, paths.get())
                 .compose(request -> request.send().compose(response -> response.body().map(response.statusCode())))
                 .onComplete(result -> {
                     long now = System.nanoTime();
@@ -90,7 +96,7 @@ final class LoadGenerator {
                             errors.incrementAndGet();
                         }
                     }
-                    next(client, path, histogram, requests, errors, recordFrom, end, done);
+                    next(client, paths, histogram, requests, errors, recordFrom, end, done);
                 });
     }
 }
