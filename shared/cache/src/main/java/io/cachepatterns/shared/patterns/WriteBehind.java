@@ -367,23 +367,25 @@ public class WriteBehind {
         }
         return read(streamIdsOf).flatMap(pending -> {
             List<Row> batch = pending.stream().map(Pending::row).toList();
-            return writer.write(batch)
-                    .flatMap(ignored -> settle(pending))
-                    .map(ignored -> {
+            // Only the database's failures are handled here; a failure to settle (Redis) fails the flush, which
+            // leaves the entries to the next one.
+            return writer.write(batch).onItemOrFailure().transformToUni((written, failure) -> {
+                if (failure == null) {
+                    return settle(pending).map(ignored -> {
                         recordLag(entries);
                         return new FlushResult(entries.size(), batch.size(), 0, false);
-                    })
-                    .onFailure().recoverWithUni(failure -> {
-                        if (!writer.isRefusal(failure)) {
-                            retries.increment();
-                            LOG.warnf("write-behind %s: the database is unavailable (%s); %d rows wait in Redis",
-                                    name, failure.toString(), batch.size());
-                            return Uni.createFrom().item(new FlushResult(entries.size(), 0, 0, true));
-                        }
-                        LOG.warnf("write-behind %s: a batch of %d rows failed (%s); retrying row by row", name,
-                                batch.size(), failure.toString());
-                        return rowByRow(pending, entries.size());
                     });
+                }
+                if (!writer.isRefusal(failure)) {
+                    retries.increment();
+                    LOG.warnf("write-behind %s: the database is unavailable (%s); %d rows wait in Redis", name,
+                            failure.toString(), batch.size());
+                    return Uni.createFrom().item(new FlushResult(entries.size(), 0, 0, true));
+                }
+                LOG.warnf("write-behind %s: a batch of %d rows failed (%s); retrying row by row", name,
+                        batch.size(), failure.toString());
+                return rowByRow(pending, entries.size());
+            });
         });
     }
 
@@ -473,10 +475,9 @@ public class WriteBehind {
         Uni<int[]> chain = Uni.createFrom().item(new int[] {0, 0}); // {written rows, dead-lettered entries}
         for (Pending pending : batch) {
             chain = chain.flatMap(counts -> writer.write(List.of(pending.row()))
-                    .flatMap(ignored -> settle(List.of(pending)))
-                    .invoke(() -> counts[0]++)
-                    .replaceWith(counts)
-                    .onFailure().recoverWithUni(failure -> failedRow(pending, failure, counts)));
+                    .onItemOrFailure().transformToUni((written, failure) -> failure == null
+                            ? settle(List.of(pending)).invoke(() -> counts[0]++).replaceWith(counts)
+                            : failedRow(pending, failure, counts)));
         }
         return chain.map(counts -> new FlushResult(entries, counts[0], counts[1], counts[0] < batch.size()));
     }
