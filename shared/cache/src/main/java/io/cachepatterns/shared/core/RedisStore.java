@@ -199,7 +199,12 @@ public class RedisStore {
             return connecting;
         }
 
-        /** Commands in flight on it fail; the next command opens a new one. */
+        /**
+         * Commands in flight on it fail; the next command opens a new one. A connection that stops answering without
+         * closing (half open after a network cut) is not noticed here but by TCP, as in the pool: the client offers
+         * no public way to retire a pooled connection, so its commands time out meanwhile and the breaker sends
+         * reads to the loaders.
+         */
         private void lost(RedisConnection which) {
             if (connection == which) {
                 connection = null;
