@@ -328,9 +328,8 @@ public class WriteBehind {
             List<DeadLetter> letters = new ArrayList<>();
             for (Response entry : reply) {
                 Map<String, String> raw = rawFields(entry.get(1));
-                Map<String, Long> values = new LinkedHashMap<>();
-                fields.forEach(field -> values.put(field, Long.parseLong(raw.getOrDefault(field, "0"))));
-                letters.add(new DeadLetter(entry.get(0).toString(), raw.get("id"), values, raw.get("error")));
+                letters.add(new DeadLetter(entry.get(0).toString(), raw.get("id"), counterValues(raw),
+                        raw.get("error")));
             }
             return letters;
         });
@@ -419,18 +418,10 @@ public class WriteBehind {
             LOG.warnf("write-behind %s: %s is gone from Redis before its flush; nothing to write", name, id);
             return new Pending(null, streamIds);
         }
-        Map<String, Long> values = new LinkedHashMap<>();
-        long revision = 0;
-        for (int i = 0; i + 1 < hash.size(); i += 2) {
-            String field = hash.get(i).toString();
-            if (fields.contains(field)) {
-                values.put(field, hash.get(i + 1).toLong());
-            } else if (field.equals("~revision")) {
-                revision = hash.get(i + 1).toLong();
-            }
-        }
+        Map<String, String> raw = rawFields(hash);
         LogId newest = streamIds.stream().map(LogId::parse).max(LogId::compareTo).orElseThrow();
-        return new Pending(new Row(id, withAllFields(values), newest, revision), streamIds);
+        return new Pending(new Row(id, counterValues(raw), newest, Long.parseLong(raw.getOrDefault("~revision", "0"))),
+                streamIds);
     }
 
     /**
@@ -642,6 +633,13 @@ public class WriteBehind {
                 }
             }
         }
+        return values;
+    }
+
+    /** The counter fields among a hash's or a log entry's raw fields; a missing one is zero. */
+    private Map<String, Long> counterValues(Map<String, String> raw) {
+        Map<String, Long> values = new LinkedHashMap<>();
+        fields.forEach(field -> values.put(field, Long.parseLong(raw.getOrDefault(field, "0"))));
         return values;
     }
 
