@@ -38,9 +38,15 @@ import org.jboss.logging.Logger;
  *   <li>No stale set: a load that read the database before a write committed cannot write its old value back after
  *       the invalidation (the write-back needs a {@link Lease} that the invalidation deletes).</li>
  *   <li>No stampede: concurrent misses of one key share one load per instance ({@link SingleFlight}) and, across
- *       instances, one instance loads while the others wait up to {@code leaseWait} for its value.</li>
- *   <li>Redis is optional: when it fails or its breaker is open, reads go to the loader (counted as degraded) and
- *       caching resumes by itself when Redis is back.</li>
+ *       instances, one instance loads while the others wait up to {@code leaseWait} for its value. The lease is
+ *       taken only if the value is still missing, so a burst that missed just before a fill does not load again
+ *       just after it.</li>
+ *   <li>Redis is optional: when it fails or its breaker is open, reads go to the loader (counted as degraded),
+ *       still one load per key per instance, and caching resumes by itself when Redis is back.</li>
+ *   <li>A read never joins a load that started before an invalidation of its key ({@link #invalidate},
+ *       {@link #detachLoads}): it could hand out the value the invalidation removed.</li>
+ *   <li>A caller that gives up (a cancelled request) fails no one else and leaves no load, lease or waiter
+ *       behind: shared loads run to their end on the flight's behalf ({@link SingleFlight}).</li>
  * </ul>
  * With {@code stale-grace} set (stale-if-error), a value outlives its TTL by that grace period: past its TTL a read
  * reloads it, and if the reload fails (or another instance is reloading it), the old value is served, marked
@@ -122,7 +128,7 @@ public class CacheAside<T> {
         return store.get(key)
                 .onItemOrFailure().transformToUni((cached, failure) -> {
                     if (failure != null) {
-                        return degraded(context, loader, failure);
+                        return singleFlight.run(key, () -> degraded(context, loader, failure));
                     }
                     if (cached != null) {
                         meters.hits().increment();
@@ -249,10 +255,25 @@ public class CacheAside<T> {
         if (!settings.enabled()) {
             return Uni.createFrom().voidItem();
         }
+        detachLoads(id);
         List<String> entryKeys = settings.servesStale()
                 ? List.of(keys.dataKey(id), keys.leaseKey(id), keys.freshKey(id))
                 : List.of(keys.dataKey(id), keys.leaseKey(id));
         return deleteEntry(store, entryKeys, meters, name, id);
+    }
+
+    /**
+     * Reads of {@code id} from now on start a load of their own instead of joining one under way, which may have
+     * read the database before a change. {@link #invalidate} does this; a listener that hears of a change made
+     * elsewhere (the near cache) calls it directly.
+     */
+    public void detachLoads(String id) {
+        singleFlight.forget(keys.dataKey(id));
+    }
+
+    /** {@link #detachLoads} for every key: after a gap in which invalidations may have been missed. */
+    public void detachAllLoads() {
+        singleFlight.forgetAll();
     }
 
     /**
@@ -278,11 +299,15 @@ public class CacheAside<T> {
 
     private Uni<CacheRead<T>> loadUnderLease(String id, Context context, Supplier<Uni<T>> loader) {
         String leaseKey = keys.leaseKey(id);
-        return lease.tryAcquire(leaseKey, settings.leaseTime())
-                .onItemOrFailure().transformToUni((token, failure) -> {
+        return lease.tryAcquireUnlessFilled(keys.dataKey(id), leaseKey, null, settings.leaseTime())
+                .onItemOrFailure().transformToUni((attempt, failure) -> {
                     if (failure != null) {
                         return degraded(context, loader, failure);
                     }
+                    if (attempt.value() != null) {
+                        return Uni.createFrom().item(fromCache(attempt.value())); // filled since our miss
+                    }
+                    String token = attempt.token();
                     if (token == null) {
                         return waitForOtherLoad(id, context, loader);
                     }
@@ -331,7 +356,7 @@ public class CacheAside<T> {
         return store.mget(List.of(key, keys.freshKey(id)))
                 .onItemOrFailure().transformToUni((values, failure) -> {
                     if (failure != null) {
-                        return degraded(context, loader, failure);
+                        return singleFlight.run(key, () -> degraded(context, loader, failure));
                     }
                     Buffer cached = values.get(0);
                     if (cached != null && values.get(1) != null) {
@@ -349,9 +374,13 @@ public class CacheAside<T> {
     /** Past its TTL: reload under the lease; serve the old value if that fails or someone else is reloading. */
     private Uni<CacheRead<T>> reloadOrServeStale(String id, Context context, Supplier<Uni<T>> loader, Buffer stale) {
         String leaseKey = keys.leaseKey(id);
-        return lease.tryAcquire(leaseKey, settings.leaseTime())
-                .onItemOrFailure().transformToUni((token, failure) -> {
-                    if (failure != null || token == null) {
+        return lease.tryAcquireUnlessFilled(keys.dataKey(id), leaseKey, keys.freshKey(id), settings.leaseTime())
+                .onItemOrFailure().transformToUni((attempt, failure) -> {
+                    if (failure == null && attempt.value() != null) {
+                        return Uni.createFrom().item(fromCache(attempt.value())); // reloaded since our miss
+                    }
+                    String token = failure == null ? attempt.token() : null;
+                    if (token == null) {
                         return Uni.createFrom().item(serveStale(stale));
                     }
                     return VertxContexts.runOn(context, () -> meters.timedLoad(loader))

@@ -28,7 +28,8 @@ import java.util.function.Supplier;
  *   <li>When the subscription drops, L1 is cleared and bypassed until it is back: messages published meanwhile
  *       are lost, so nothing cached before the drop can be trusted.</li>
  *   <li>An invalidation that races an L1 fill wins: each id has a generation, raised by every invalidation, and a
- *       fill that started under an older generation removes what it put.</li>
+ *       fill that started under an older generation removes what it put. A read that starts after an invalidation
+ *       (made here or heard of) never joins an L2 load that started before it.</li>
  * </ul>
  * L2 has cache-aside's guarantees; nothing is lost, the database holds every value.
  */
@@ -122,6 +123,7 @@ public class NearCache<T> {
     private void invalidatedElsewhere(String id) {
         invalidationsReceived.increment();
         dropLocally(id);
+        l2.detachLoads(id); // a read from now on must not join a load that began before the change
     }
 
     private void dropLocally(String id) {
@@ -132,6 +134,7 @@ public class NearCache<T> {
     private void subscriptionLost() {
         epoch.incrementAndGet();
         l1.invalidateAll();
+        l2.detachAllLoads();
     }
 
     private long generationOf(String id) {

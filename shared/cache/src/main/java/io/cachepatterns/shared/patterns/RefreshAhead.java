@@ -187,6 +187,7 @@ public class RefreshAhead<T> {
      */
     public Uni<Void> invalidate(String id) {
         retryNotBefore.remove(id);
+        firstLoads.forget(keys.dataKey(id)); // a read from now on must not join a load that began before the change
         return CacheAside.deleteEntry(store, List.of(keys.dataKey(id), keys.leaseKey(id)), meters, name, id);
     }
 
@@ -297,9 +298,15 @@ public class RefreshAhead<T> {
                     if (token == null) {
                         return waitForOtherLoad(id, context);
                     }
-                    return VertxContexts.runOn(context, () -> timedLoad(id))
-                            .onFailure().call(() -> lease.release(leaseKey, token))
-                            .flatMap(loaded -> fill(id, token, loaded));
+                    // Look again: another instance's fill may have landed between our miss and our lease.
+                    return store.eval(READ, List.of(keys.dataKey(id)), List.of("value")).flatMap(entry -> {
+                        if (entry != null) {
+                            return lease.release(leaseKey, token).replaceWith(serve(id, Entry.of(entry)));
+                        }
+                        return VertxContexts.runOn(context, () -> timedLoad(id))
+                                .onFailure().call(() -> lease.release(leaseKey, token))
+                                .flatMap(loaded -> fill(id, token, loaded));
+                    }).onFailure().call(() -> lease.release(leaseKey, token));
                 });
     }
 

@@ -1,6 +1,7 @@
 package io.cachepatterns.shared.patterns;
 
 import io.cachepatterns.shared.core.CacheSettings;
+import io.cachepatterns.shared.core.Detached;
 import io.cachepatterns.shared.core.KeySpace;
 import io.cachepatterns.shared.core.LuaScript;
 import io.cachepatterns.shared.core.RedisStore;
@@ -36,7 +37,10 @@ import org.jboss.logging.Logger;
  *       counted, and the write is retried in the background until it lands (or is abandoned after about a minute,
  *       counted; the older value may then live until its TTL). Meanwhile this instance reads that key from the
  *       database, so its own clients never see the older value; other instances may, until the repair lands.</li>
- *   <li>Redis is optional: when it fails, reads go to the loader and writes to the database alone.</li>
+ *   <li>Redis is optional: when it fails, reads go to the loader (one load per key per instance) and writes to the
+ *       database alone.</li>
+ *   <li>A write, once started, finishes both steps even if its caller gives up (a cancelled request); a read after
+ *       a write's answer never joins a load that began before it.</li>
  * </ul>
  * Nothing is lost: the database commits first and holds every value.
  */
@@ -81,18 +85,19 @@ public class WriteThrough<T> {
             return meters.timedLoad(loader).map(value -> CacheRead.loaded(Source.BYPASS, value, codec));
         }
         Context context = VertxContexts.current();
+        String key = keys.dataKey(id);
         if (pendingRepairs.containsKey(id)) {
             // Redis may still hold the version before our last write: ask the database until the repair lands.
             meters.degraded().increment();
-            return meters.timedLoad(loader).map(value -> CacheRead.loaded(Source.DEGRADED, value, codec));
+            return singleFlight.run(key, () -> VertxContexts.runOn(context, () -> meters.timedLoad(loader))
+                    .map(value -> CacheRead.loaded(Source.DEGRADED, value, codec)));
         }
-        String key = keys.dataKey(id);
         return store.hget(key, VALUE_FIELD)
                 .onItemOrFailure().transformToUni((cached, failure) -> {
                     if (failure != null) {
                         meters.degraded().increment();
-                        return VertxContexts.runOn(context, () -> meters.timedLoad(loader))
-                                .map(value -> CacheRead.loaded(Source.DEGRADED, value, codec));
+                        return singleFlight.run(key, () -> VertxContexts.runOn(context, () -> meters.timedLoad(loader))
+                                .map(value -> CacheRead.loaded(Source.DEGRADED, value, codec)));
                     }
                     if (cached != null) {
                         meters.hits().increment();
@@ -112,10 +117,12 @@ public class WriteThrough<T> {
      */
     public Uni<T> write(Supplier<Uni<T>> commit) {
         long start = System.nanoTime();
-        return Uni.createFrom().deferred(() -> commit.get())
+        // Detached: a client that disconnects mid-write must not stop the cache update that follows the commit.
+        return Detached.run(() -> commit.get()
+                .invoke(value -> singleFlight.forget(keys.dataKey(idOf.apply(value)))) // no read joins an older load
                 .call(value -> settings.enabled() ? writeToCache(idOf.apply(value), value)
                         : Uni.createFrom().voidItem())
-                .invoke(() -> writeMeters.write().record(Duration.ofNanos(System.nanoTime() - start)));
+                .invoke(() -> writeMeters.write().record(Duration.ofNanos(System.nanoTime() - start))));
     }
 
     /** Versions of {@code id}'s write still being retried; for tests and health. */

@@ -4,6 +4,7 @@ import io.cachepatterns.shared.core.LuaScript;
 import io.cachepatterns.shared.core.RedisStore;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;
+import io.vertx.redis.client.ResponseType;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -20,6 +21,7 @@ import java.util.UUID;
 public final class Lease {
 
     private static final LuaScript FILL = LuaScript.load("/io/cachepatterns/shared/core/set-if-lease-held.lua");
+    private static final LuaScript ACQUIRE = LuaScript.load("/io/cachepatterns/shared/core/acquire-lease.lua");
     private static final LuaScript RELEASE = LuaScript.load("/io/cachepatterns/shared/core/release-lease.lua");
 
     private final RedisStore store;
@@ -32,6 +34,29 @@ public final class Lease {
     public Uni<String> tryAcquire(String leaseKey, Duration leaseTime) {
         String token = UUID.randomUUID().toString();
         return store.setIfAbsent(leaseKey, token, leaseTime).map(acquired -> acquired ? token : null);
+    }
+
+    /**
+     * What a lease attempt found: the caller's {@code token}, or the {@code value} that arrived since the caller
+     * missed, or neither (another caller holds the lease).
+     */
+    public record Attempt(String token, Buffer value) {
+    }
+
+    /**
+     * Like {@link #tryAcquire}, but looks at the value again in the same step: if it was filled since the caller's
+     * miss (and, with a {@code freshKey}, is fresh), it is returned and no lease is taken. {@code freshKey} may be
+     * {@code null}.
+     */
+    public Uni<Attempt> tryAcquireUnlessFilled(String dataKey, String leaseKey, String freshKey, Duration leaseTime) {
+        String token = UUID.randomUUID().toString();
+        List<String> keys = freshKey == null ? List.of(dataKey, leaseKey) : List.of(dataKey, leaseKey, freshKey);
+        return store.eval(ACQUIRE, keys, List.of(token, leaseTime.toMillis())).map(response -> {
+            if (response.type() == ResponseType.MULTI) {
+                return new Attempt(null, response.get(0).toBuffer());
+            }
+            return new Attempt(response.toLong() == 1L ? token : null, null);
+        });
     }
 
     /** Writes {@code value} with {@code ttl} and ends the lease; false if the lease was voided or expired. */
