@@ -65,7 +65,7 @@ public class RedisStore {
                 })
                 .withCircuitBreaker()
                 .name(BREAKER_NAME)
-                .when(failure -> !isNoScript(failure)) // a script Redis has not seen yet is not an outage
+                .when(RedisErrors::isOutage) // NOGROUP or a script error is an answer, not an outage
                 .requestVolumeThreshold(breaker.requestVolume())
                 .failureRatio(breaker.failureRatio())
                 .delay(breaker.delay().toMillis(), ChronoUnit.MILLIS)
@@ -153,13 +153,13 @@ public class RedisStore {
      */
     public Uni<Response> eval(LuaScript script, List<String> keys, List<?> args) {
         return send(scriptRequest(Command.EVALSHA, script.sha1(), keys, args))
-                .onFailure(RedisStore::isNoScript)
+                .onFailure(RedisErrors::isNoScript)
                 .recoverWithUni(() -> send(scriptRequest(Command.EVAL, script.source(), keys, args)));
     }
 
     private Uni<Response> send(Request request) {
         return guard.get(() -> dispatch(request).ifNoItem().after(timeout).fail())
-                .onFailure(failure -> !isNoScript(failure)).invoke(() -> errors.increment());
+                .onFailure(failure -> !RedisErrors.isNoScript(failure)).invoke(() -> errors.increment());
     }
 
     private Uni<Response> dispatch(Request request) {
@@ -224,10 +224,6 @@ public class RedisStore {
             }
         }
         return request;
-    }
-
-    private static boolean isNoScript(Throwable failure) {
-        return failure.getMessage() != null && failure.getMessage().startsWith("NOSCRIPT");
     }
 
     /** A pub/sub subscription that reconnects by itself; see {@link #subscribe}. */

@@ -82,4 +82,21 @@ class RedisStoreTest {
         }
         assertEquals(BURST, answered, "after the loss, a new connection serves the event loop");
     }
+
+    @Test
+    void errorRepliesOfAHealthyRedisDoNotOpenTheBreaker() {
+        String key = "shared-test:store:" + UUID.randomUUID();
+        store.set(key, Buffer.buffer("v"), Duration.ofMinutes(1)).await().atMost(Duration.ofSeconds(5));
+        for (int i = 0; i < 40; i++) {
+            // NOGROUP (a stream whose consumer group is gone) and WRONGTYPE: answers, not outages.
+            Uni<?> failing = i % 2 == 0
+                    ? store.command(Command.XREADGROUP, List.of("GROUP", "no-such-group", "c", "COUNT", "1",
+                            "STREAMS", key + ":stream", ">"))
+                    : store.command(Command.HGET, List.of(key, "field"));
+            assertThat(failing.map(ignored -> "answered").onFailure().recoverWithItem(Throwable::getMessage)
+                    .await().atMost(Duration.ofSeconds(5))).matches("(NOGROUP|WRONGTYPE).*");
+        }
+        assertEquals("v", store.get(key).await().atMost(Duration.ofSeconds(5)).toString(),
+                "the breaker is still closed: reads are served from Redis");
+    }
 }

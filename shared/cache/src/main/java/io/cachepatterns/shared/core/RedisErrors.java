@@ -1,0 +1,55 @@
+package io.cachepatterns.shared.core;
+
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
+import java.util.Set;
+
+/**
+ * Which failures of a Redis command say that Redis is unwell, and which only say that the command was wrong.
+ *
+ * <p>The circuit breaker in front of Redis sends every read of the instance to the database when it opens, so it
+ * must count only the first kind: a timeout, a closed or refused connection, or an error reply that means "not
+ * now" ({@code LOADING} after a restart, {@code BUSY} with a script running, {@code READONLY} from a demoted primary,
+ * {@code MASTERDOWN}, {@code CLUSTERDOWN}, {@code TRYAGAIN}). An error reply such as {@code NOGROUP},
+ * {@code WRONGTYPE}, {@code NOSCRIPT} or a script's own error is an answer from a healthy Redis: the caller deals
+ * with it, the breaker does not.
+ */
+public final class RedisErrors {
+
+    private static final Set<String> UNAVAILABLE = Set.of("LOADING", "BUSY", "READONLY", "MASTERDOWN", "CLUSTERDOWN",
+            "TRYAGAIN");
+    /** Replies after which the connection that got them should not be used again: it points at the wrong server. */
+    private static final Set<String> WRONG_SERVER = Set.of("READONLY", "LOADING", "MASTERDOWN");
+
+    private RedisErrors() {
+    }
+
+    /** The error reply's code ({@code NOGROUP}, {@code LOADING}, …), or {@code null} when Redis did not answer. */
+    public static String replyCode(Throwable failure) {
+        if (failure instanceof Response reply && reply.type() == ResponseType.ERROR) {
+            String message = failure.getMessage();
+            if (message == null || message.isEmpty()) {
+                return "ERR";
+            }
+            int space = message.indexOf(' ');
+            return space < 0 ? message : message.substring(0, space);
+        }
+        return null;
+    }
+
+    /** Whether {@code failure} counts against Redis' health (the breaker's rule). */
+    public static boolean isOutage(Throwable failure) {
+        String code = replyCode(failure);
+        return code == null || UNAVAILABLE.contains(code);
+    }
+
+    /** Whether {@code failure} came from a server that cannot serve this client now (a replica, one loading). */
+    public static boolean isWrongServer(Throwable failure) {
+        String code = replyCode(failure);
+        return code != null && WRONG_SERVER.contains(code);
+    }
+
+    public static boolean isNoScript(Throwable failure) {
+        return "NOSCRIPT".equals(replyCode(failure));
+    }
+}
