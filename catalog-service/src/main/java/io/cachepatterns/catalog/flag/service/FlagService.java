@@ -3,6 +3,7 @@ package io.cachepatterns.catalog.flag.service;
 import io.cachepatterns.catalog.flag.Flag;
 import io.cachepatterns.catalog.flag.repository.FlagRepository;
 import io.cachepatterns.shared.admin.AdminToken;
+import io.cachepatterns.shared.outbox.Outbox;
 import io.cachepatterns.shared.patterns.Caches;
 import io.cachepatterns.shared.patterns.NearCache;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -25,10 +26,12 @@ public class FlagService {
     private final FlagRepository repository;
     private final AdminToken admin;
     private final NearCache<FlagView> flags;
+    private final Outbox outbox;
 
-    public FlagService(FlagRepository repository, AdminToken admin, Caches caches) {
+    public FlagService(FlagRepository repository, AdminToken admin, Caches caches, Outbox outbox) {
         this.repository = repository;
         this.admin = admin;
+        this.outbox = outbox;
         this.flags = caches.nearCache(CACHE, FlagView.class);
     }
 
@@ -47,10 +50,10 @@ public class FlagService {
         return Panache.withSession(repository::all).map(list -> list.stream().map(FlagView::of).toList());
     }
 
-    /** Creates or changes a flag (admin only), then invalidates it on every instance. */
+    /** Creates or changes a flag (admin only), then invalidates it on every instance, through the outbox. */
     public Uni<FlagView> set(String authorization, String name, FlagChange change) {
         admin.require(authorization);
-        return Panache.withTransaction(() -> repository.findById(name).flatMap(existing -> {
+        return outbox.transaction(() -> repository.findById(name).flatMap(existing -> {
                     Flag flag = existing != null ? existing : new Flag();
                     flag.name = name;
                     flag.enabled = change.enabled();
@@ -59,8 +62,7 @@ public class FlagService {
                     }
                     flag.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
                     return repository.persist(flag).map(FlagView::of);
-                }))
-                .call(view -> flags.invalidate(name)); // after the commit
+                }), view -> List.of(flags.invalidationOf(name)));
     }
 
 }

@@ -5,6 +5,8 @@ import io.cachepatterns.catalog.flag.service.FlagService;
 import io.cachepatterns.catalog.product.Product;
 import io.cachepatterns.catalog.product.repository.ProductRepository;
 import io.cachepatterns.shared.invalidation.ChangeChannel;
+import io.cachepatterns.shared.invalidation.Invalidation;
+import io.cachepatterns.shared.outbox.Outbox;
 import io.cachepatterns.shared.patterns.CacheAside;
 import io.cachepatterns.shared.patterns.CacheRead;
 import io.cachepatterns.shared.patterns.Caches;
@@ -20,8 +22,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The catalog's use of cache-aside: reads go through the {@code products} cache; writes commit to PostgreSQL and
- * then invalidate, never the other way round.
+ * The catalog's use of cache-aside: reads go through the {@code products} cache; a write records its invalidations
+ * in its own transaction (the {@link Outbox}), which delivers them after the commit, never before, and keeps
+ * delivering them until Redis has them.
  */
 @ApplicationScoped
 public class ProductService {
@@ -33,11 +36,14 @@ public class ProductService {
     private final CatalogConfig config;
     private final CacheAside<ProductView> products;
     private final ChangeChannel changes;
+    private final Outbox outbox;
 
-    public ProductService(ProductRepository repository, FlagService flags, CatalogConfig config, Caches caches) {
+    public ProductService(ProductRepository repository, FlagService flags, CatalogConfig config, Caches caches,
+                          Outbox outbox) {
         this.repository = repository;
         this.flags = flags;
         this.config = config;
+        this.outbox = outbox;
         this.products = caches.cacheAside(CACHE, ProductView.class);
         this.changes = caches.changeChannel(config.productChangesChannel());
     }
@@ -72,36 +78,39 @@ public class ProductService {
     }
 
     public Uni<ProductView> create(ProductInput input) {
-        return Panache.withTransaction(() -> {
+        return outbox.transaction(() -> {
                     Product product = new Product();
                     apply(input, product);
                     return repository.persistAndFlush(product).map(ignored -> ProductView.of(product));
-                })
-                .onFailure(DatabaseErrors::isUniqueViolation).transform(ProductService::skuTaken)
+                },
                 // A "no such product" marker may be cached for this id; it is wrong from now on.
-                .call(view -> products.invalidate(String.valueOf(view.id())));
+                view -> List.of(products.invalidationOf(String.valueOf(view.id()))))
+                .onFailure(DatabaseErrors::isUniqueViolation).transform(ProductService::skuTaken);
     }
 
     public Uni<ProductView> update(long id, ProductInput input) {
-        return Panache.withTransaction(() -> repository.findById(id)
+        return outbox.transaction(() -> repository.findById(id)
                         .onItem().ifNull().failWith(() -> ProblemException.notFound("no product " + id))
                         .call(product -> {
                             apply(input, product);
                             return repository.flush(); // raises the version now, so the answer shows the new one
                         })
-                        .map(ProductView::of))
-                .onFailure(DatabaseErrors::isUniqueViolation).transform(ProductService::skuTaken)
-                // After the commit, never before: before, a concurrent read could cache the old row again.
-                .call(view -> products.invalidate(String.valueOf(id)))
-                // Then tell the services that keep copies (feed-service's product summaries).
-                .call(view -> changes.publish(String.valueOf(id)));
+                        .map(ProductView::of),
+                // The cached copy, and the services that keep copies (feed-service's product summaries).
+                view -> changed(id))
+                .onFailure(DatabaseErrors::isUniqueViolation).transform(ProductService::skuTaken);
     }
 
     public Uni<Void> delete(long id) {
-        return Panache.withTransaction(() -> repository.deleteById(id))
-                .flatMap(deleted -> deleted
-                        ? products.invalidate(String.valueOf(id)).call(() -> changes.publish(String.valueOf(id)))
-                        : Uni.createFrom().failure(ProblemException.notFound("no product " + id)));
+        return outbox.transaction(() -> repository.deleteById(id)
+                        .flatMap(deleted -> deleted
+                                ? Uni.createFrom().voidItem()
+                                : Uni.createFrom().failure(ProblemException.notFound("no product " + id))),
+                ignored -> changed(id));
+    }
+
+    private List<Invalidation> changed(long id) {
+        return List.of(products.invalidationOf(String.valueOf(id)), changes.invalidationOf(String.valueOf(id)));
     }
 
     private static void apply(ProductInput input, Product product) {

@@ -3,6 +3,8 @@ package io.cachepatterns.profile.account.service;
 import io.cachepatterns.profile.account.Profile;
 import io.cachepatterns.profile.account.repository.ProfileRepository;
 import io.cachepatterns.shared.patterns.CacheRead;
+import io.cachepatterns.shared.invalidation.Invalidation;
+import io.cachepatterns.shared.outbox.Outbox;
 import io.cachepatterns.shared.patterns.Caches;
 import io.cachepatterns.shared.patterns.WriteThrough;
 import io.cachepatterns.shared.problem.DatabaseErrors;
@@ -12,6 +14,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 
 /**
  * Profiles through a write-through cache: every committed write is written to Redis before the client is answered,
@@ -26,9 +29,12 @@ public class ProfileService {
     private final PasswordHasher hasher;
     private final WriteThrough<ProfileView> profiles;
 
-    public ProfileService(ProfileRepository repository, PasswordHasher hasher, Caches caches) {
+    private final Outbox outbox;
+
+    public ProfileService(ProfileRepository repository, PasswordHasher hasher, Caches caches, Outbox outbox) {
         this.repository = repository;
         this.hasher = hasher;
+        this.outbox = outbox;
         this.profiles = caches.writeThrough(CACHE, ProfileView.class, view -> String.valueOf(view.id()),
                 ProfileView::version);
     }
@@ -40,13 +46,13 @@ public class ProfileService {
 
     public Uni<ProfileView> register(Registration registration) {
         return hasher.hash(registration.password())
-                .flatMap(hash -> profiles.write(() -> Panache.withTransaction(() -> {
+                .flatMap(hash -> profiles.write(() -> outbox.transaction(() -> {
                     Profile profile = new Profile();
                     profile.username = registration.username();
                     profile.passwordHash = hash;
                     apply(registration.displayName(), registration.email(), registration.bio(), profile);
                     return repository.persistAndFlush(profile).map(ignored -> ProfileView.of(profile));
-                })))
+                }, this::cachedCopy)))
                 .onFailure(DatabaseErrors::isUniqueViolation).transform(failure ->
                         ProblemException.conflict("username", "this username is taken"));
     }
@@ -56,7 +62,8 @@ public class ProfileService {
      * Concurrent updates of one profile take turns on a row lock, so none is lost.
      */
     public Uni<ProfileView> update(long id, Long expectedVersion, ProfileUpdate update) {
-        return profiles.write(() -> Panache.withTransaction(() -> repository.findForUpdate(id)
+        // The outbox row makes the cache write durable: if Redis cannot take it, the old copy is deleted later.
+        return profiles.write(() -> outbox.transaction(() -> repository.findForUpdate(id)
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("no profile " + id))
                 .invoke(profile -> {
                     if (expectedVersion != null && expectedVersion != profile.version) {
@@ -66,7 +73,11 @@ public class ProfileService {
                     apply(update.displayName(), update.email(), update.bio(), profile);
                 })
                 .call(profile -> repository.flush()) // raises the version now, so the answer and cache carry it
-                .map(ProfileView::of)));
+                .map(ProfileView::of), this::cachedCopy));
+    }
+
+    private List<Invalidation> cachedCopy(ProfileView view) {
+        return List.of(profiles.invalidationOf(String.valueOf(view.id())));
     }
 
     /** The profile id for these credentials; a 401 that does not say which part was wrong. */

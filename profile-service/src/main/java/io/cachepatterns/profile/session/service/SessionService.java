@@ -4,6 +4,7 @@ import io.cachepatterns.profile.account.service.ProfileService;
 import io.cachepatterns.profile.session.Session;
 import io.cachepatterns.profile.session.config.SessionConfig;
 import io.cachepatterns.profile.session.repository.SessionRepository;
+import io.cachepatterns.shared.outbox.Outbox;
 import io.cachepatterns.shared.patterns.CacheAside;
 import io.cachepatterns.shared.patterns.Caches;
 import io.cachepatterns.shared.problem.ProblemException;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Sessions shared by every instance: PostgreSQL holds them, Redis caches them (cache-aside) for as long as each has
@@ -35,10 +37,12 @@ public class SessionService {
     private final ProfileService profiles;
     private final SessionConfig config;
     private final CacheAside<SessionView> sessions;
+    private final Outbox outbox;
 
     public SessionService(SessionRepository repository, ProfileService profiles, SessionConfig config,
-                          Caches caches) {
+                          Caches caches, Outbox outbox) {
         this.repository = repository;
+        this.outbox = outbox;
         this.profiles = profiles;
         this.config = config;
         this.sessions = caches.cacheAside(CACHE, SessionView.class, SessionView::remaining);
@@ -79,12 +83,16 @@ public class SessionService {
                 .map(session -> session == null ? null : SessionView.of(session));
     }
 
-    /** Ends the session for every instance: revoked in the database, then dropped from the cache. */
+    /**
+     * Ends the session for every instance: revoked in the database, and dropped from the cache through the outbox,
+     * so that a logout during a Redis outage still ends the cached copy once Redis is back.
+     */
     public Uni<Void> logout(String authorization) {
         return Uni.createFrom().item(() -> tokenHash(authorization))
                 .flatMap(tokenHash -> authenticateHash(tokenHash)
-                        .flatMap(session -> Panache.withTransaction(() -> repository.revoke(tokenHash, Instant.now())))
-                        .flatMap(ignored -> sessions.invalidate(tokenHash)));
+                        .flatMap(session -> outbox.transaction(() -> repository.revoke(tokenHash, Instant.now()),
+                                ignored -> List.of(sessions.invalidationOf(tokenHash)))))
+                .replaceWithVoid();
     }
 
     /** The hash of the token in {@code Authorization: Bearer <token>}; a 401 problem if there is none. */

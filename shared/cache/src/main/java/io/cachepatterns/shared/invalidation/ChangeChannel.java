@@ -14,7 +14,7 @@ import org.jboss.logging.Logger;
  * published when Redis cannot be reached. Subscribers therefore still bound staleness with a TTL; the channel only
  * ends it sooner, usually within milliseconds. {@code onGap} tells a subscriber when it may have missed changes.
  */
-public final class ChangeChannel {
+public final class ChangeChannel implements InvalidationTarget {
 
     private static final Logger LOG = Logger.getLogger(ChangeChannel.class);
 
@@ -40,6 +40,17 @@ public final class ChangeChannel {
                     }
                     return null;
                 });
+    }
+
+    @Override
+    public String targetName() {
+        return "channel:" + channel;
+    }
+
+    /** {@link #publish}, but failing when Redis did not take it: for the outbox, which tries again. */
+    @Override
+    public Uni<Void> deliver(String id) {
+        return store.publish(channel, id).replaceWithVoid();
     }
 
     /**

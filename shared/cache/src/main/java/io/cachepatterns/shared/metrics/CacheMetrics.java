@@ -29,6 +29,8 @@ public class CacheMetrics {
     public static final String L1_GETS = "cache.l1.gets";
     public static final String INVALIDATIONS_RECEIVED = "cache.invalidations.received";
     public static final String SUBSCRIPTION_UP = "cache.subscription.up";
+    /** Subscriptions lost (closed, or silent past the keep-alive): each one cleared a near cache's L1. */
+    public static final String SUBSCRIPTION_LOSSES = "cache.subscription.losses";
     public static final String WRITE = "cache.write";
     public static final String SORTED_SET_REBUILDS = "cache.sorted.set.rebuilds";
     public static final String WRITE_BEHIND_PENDING = "write.behind.pending";
@@ -45,6 +47,14 @@ public class CacheMetrics {
     public static final String REFRESHES = "refresh.ahead.refreshes";
     public static final String REFRESH_FAILURES = "refresh.ahead.refresh.failures";
     public static final String ENTRY_AGE = "refresh.ahead.entry.age";
+    /** Invalidations delivered from the outbox, by {@code path}: {@code commit} (the writer) or {@code relay}. */
+    public static final String OUTBOX_DELIVERED = "cache.outbox.delivered";
+    /** Invalidations their writer could not deliver after the commit, left to the relay. */
+    public static final String OUTBOX_DEFERRED = "cache.outbox.deferred";
+    public static final String OUTBOX_DELIVERY_FAILURES = "cache.outbox.delivery.failures";
+    /** Due rows the relay saw in its last poll, and the age of the oldest: a backlog means Redis is unreachable. */
+    public static final String OUTBOX_BACKLOG = "cache.outbox.backlog";
+    public static final String OUTBOX_OLDEST = "cache.outbox.oldest.seconds";
 
     private final MeterRegistry registry;
 

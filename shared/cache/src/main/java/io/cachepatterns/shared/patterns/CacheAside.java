@@ -1,10 +1,12 @@
 package io.cachepatterns.shared.patterns;
 
 import io.cachepatterns.shared.core.CacheSettings;
+import io.cachepatterns.shared.core.Detached;
 import io.cachepatterns.shared.core.KeySpace;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.core.ValueCodec;
 import io.cachepatterns.shared.core.VertxContexts;
+import io.cachepatterns.shared.invalidation.InvalidationTarget;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.cachepatterns.shared.patterns.CacheRead.Source;
 import io.cachepatterns.shared.stampede.Lease;
@@ -54,7 +56,7 @@ import org.jboss.logging.Logger;
  *
  * <p>Nothing is ever lost: the database holds every value; the cache holds copies.
  */
-public class CacheAside<T> {
+public class CacheAside<T> implements InvalidationTarget {
 
     public static final String PATTERN = "cache-aside";
 
@@ -182,7 +184,8 @@ public class CacheAside<T> {
             if (missing.isEmpty()) {
                 return Uni.createFrom().item(inOrder(distinct, values));
             }
-            return loadMissing(missing, context, bulkLoader).map(loaded -> {
+            // Detached: leases are taken for the misses; a caller that gives up must not leave them to expire.
+            return Detached.run(() -> loadMissing(missing, context, bulkLoader)).map(loaded -> {
                 values.putAll(loaded);
                 return inOrder(distinct, values);
             });
@@ -256,10 +259,28 @@ public class CacheAside<T> {
             return Uni.createFrom().voidItem();
         }
         detachLoads(id);
-        List<String> entryKeys = settings.servesStale()
+        return deleteEntry(store, entryKeys(id), meters, name, id);
+    }
+
+    @Override
+    public String targetName() {
+        return name;
+    }
+
+    /** {@link #invalidate}, but failing when Redis did not take it: for the outbox, which tries again. */
+    @Override
+    public Uni<Void> deliver(String id) {
+        if (!settings.enabled()) {
+            return Uni.createFrom().voidItem();
+        }
+        detachLoads(id);
+        return store.delete(entryKeys(id)).invoke(() -> meters.invalidations().increment()).replaceWithVoid();
+    }
+
+    private List<String> entryKeys(String id) {
+        return settings.servesStale()
                 ? List.of(keys.dataKey(id), keys.leaseKey(id), keys.freshKey(id))
                 : List.of(keys.dataKey(id), keys.leaseKey(id));
-        return deleteEntry(store, entryKeys, meters, name, id);
     }
 
     /**

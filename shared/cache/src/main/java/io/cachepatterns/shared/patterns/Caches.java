@@ -6,6 +6,7 @@ import io.cachepatterns.shared.core.JsonCodec;
 import io.cachepatterns.shared.core.KeySpace;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.invalidation.ChangeChannel;
+import io.cachepatterns.shared.invalidation.InvalidationTarget;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,6 +15,8 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
@@ -33,6 +36,8 @@ public class Caches {
     private final ObjectMapper mapper;
     private final Vertx vertx;
     private final List<RefreshAhead<?>> refreshAheads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Every cache and channel by name, for the outbox that delivers invalidations recorded by name. */
+    private final Map<String, InvalidationTarget> targets = new ConcurrentHashMap<>();
 
     public Caches(@ConfigProperty(name = "quarkus.application.name") String service, CacheConfig config,
                   RedisStore store, CacheMetrics metrics, ObjectMapper mapper, Vertx vertx) {
@@ -51,9 +56,26 @@ public class Caches {
 
     /** A cache-aside cache whose entries live no longer than {@code lifetime} says (a session's expiry). */
     public <T> CacheAside<T> cacheAside(String name, Class<T> type, Function<T, Duration> lifetime) {
+        return register(newCacheAside(name, type, lifetime));
+    }
+
+    private <T> CacheAside<T> newCacheAside(String name, Class<T> type, Function<T, Duration> lifetime) {
         CacheConfig.CacheSpec spec = config.cache(name);
         return new CacheAside<>(name, keySpace(name, spec), new JsonCodec<>(mapper, type), spec.settings(), store,
                 metrics, lifetime);
+    }
+
+    /**
+     * The cache or channel that an outbox row names; empty if this instance has none by that name (a row recorded
+     * by a version of the service that had it).
+     */
+    public Optional<InvalidationTarget> target(String name) {
+        return Optional.ofNullable(targets.get(name));
+    }
+
+    private <C extends InvalidationTarget> C register(C target) {
+        targets.put(target.targetName(), target);
+        return target;
     }
 
     /**
@@ -65,6 +87,7 @@ public class Caches {
         CacheConfig.CacheSpec spec = config.cache(name);
         CacheAside<T> cache = new CacheAside<>(name, keySpace(name, spec), new JsonCodec<>(mapper, type),
                 spec.settings(), store, metrics, null, ReadThrough.PATTERN);
+        register(cache);
         return new ReadThrough<>(cache, loader, bulkLoader);
     }
 
@@ -79,12 +102,12 @@ public class Caches {
         RefreshAhead<T> cache = new RefreshAhead<>(name, keySpace(name, spec), new JsonCodec<>(mapper, type), settings,
                 store, metrics, vertx, loader);
         refreshAheads.add(cache);
-        return cache;
+        return register(cache);
     }
 
     /** The channel on which the owner of some data announces changes by id (see {@link ChangeChannel}). */
     public ChangeChannel changeChannel(String channel) {
-        return new ChangeChannel(store, channel);
+        return register(new ChangeChannel(store, channel));
     }
 
     @PreDestroy
@@ -98,8 +121,9 @@ public class Caches {
      */
     public <T> NearCache<T> nearCache(String name, Class<T> type) {
         CacheConfig.CacheSpec spec = config.cache(name);
-        return new NearCache<>(name, cacheAside(name, type), changeChannel(service + ":" + name + ":invalidations"),
-                spec.l1Ttl(), spec.l1MaxSize(), metrics);
+        return register(new NearCache<>(name, newCacheAside(name, type, null),
+                new ChangeChannel(store, service + ":" + name + ":invalidations"), spec.l1Ttl(), spec.l1MaxSize(),
+                metrics));
     }
 
     /**
@@ -122,8 +146,8 @@ public class Caches {
     public <T> WriteThrough<T> writeThrough(String name, Class<T> type, Function<T, String> idOf,
                                             ToLongFunction<T> versionOf) {
         CacheConfig.CacheSpec spec = config.cache(name);
-        return new WriteThrough<>(name, keySpace(name, spec), new JsonCodec<>(mapper, type), spec.settings(), store,
-                metrics, idOf, versionOf);
+        return register(new WriteThrough<>(name, keySpace(name, spec), new JsonCodec<>(mapper, type),
+                spec.settings(), store, metrics, idOf, versionOf));
     }
 
     private KeySpace keySpace(String name, CacheConfig.CacheSpec spec) {

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.cachepatterns.shared.core.RedisStore.PubSubSubscription;
 import io.cachepatterns.shared.invalidation.ChangeChannel;
+import io.cachepatterns.shared.invalidation.InvalidationTarget;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -33,7 +34,7 @@ import java.util.function.Supplier;
  * </ul>
  * L2 has cache-aside's guarantees; nothing is lost, the database holds every value.
  */
-public class NearCache<T> {
+public class NearCache<T> implements InvalidationTarget {
 
     public static final String PATTERN = "near-cache";
 
@@ -50,6 +51,7 @@ public class NearCache<T> {
     private final Counter l1Hits;
     private final Counter l1Misses;
     private final Counter invalidationsReceived;
+    private final Counter subscriptionLosses;
 
     /** The L1 holds a value or "none", so that a known absence is an L1 hit too. */
     private record Entry<T>(T value) {
@@ -65,6 +67,7 @@ public class NearCache<T> {
         this.l1Hits = metrics.registry().counter(CacheMetrics.L1_GETS, tags.and("result", "hit"));
         this.l1Misses = metrics.registry().counter(CacheMetrics.L1_GETS, tags.and("result", "miss"));
         this.invalidationsReceived = metrics.registry().counter(CacheMetrics.INVALIDATIONS_RECEIVED, tags);
+        this.subscriptionLosses = metrics.registry().counter(CacheMetrics.SUBSCRIPTION_LOSSES, tags);
         this.subscription = invalidations.subscribe(this::invalidatedElsewhere, this::subscriptionLost);
         Gauge.builder(CacheMetrics.SUBSCRIPTION_UP, subscription, s -> s.isUp() ? 1 : 0).tags(tags)
                 .register(metrics.registry());
@@ -100,6 +103,18 @@ public class NearCache<T> {
         return l2.invalidate(id).flatMap(ignored -> invalidations.publish(id));
     }
 
+    @Override
+    public String targetName() {
+        return name;
+    }
+
+    /** {@link #invalidate}, but failing when Redis did not take it: for the outbox, which tries again. */
+    @Override
+    public Uni<Void> deliver(String id) {
+        dropLocally(id);
+        return l2.deliver(id).call(() -> invalidations.deliver(id));
+    }
+
     /** Whether invalidation messages are arriving; while not, L1 is bypassed. */
     public boolean subscribed() {
         return subscription.isUp();
@@ -132,6 +147,7 @@ public class NearCache<T> {
     }
 
     private void subscriptionLost() {
+        subscriptionLosses.increment();
         epoch.incrementAndGet();
         l1.invalidateAll();
         l2.detachAllLoads();

@@ -6,6 +6,7 @@ import io.cachepatterns.shared.core.LuaScript;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.core.ValueCodec;
 import io.cachepatterns.shared.core.VertxContexts;
+import io.cachepatterns.shared.invalidation.InvalidationTarget;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.cachepatterns.shared.patterns.CacheRead.Source;
 import io.cachepatterns.shared.stampede.Lease;
@@ -50,7 +51,7 @@ import org.jboss.logging.Logger;
  * </ul>
  * Entry ages are measured on Redis' clock (lifetime minus remaining TTL), so instances need not agree on the time.
  */
-public class RefreshAhead<T> {
+public class RefreshAhead<T> implements InvalidationTarget {
 
     public static final String PATTERN = "refresh-ahead";
 
@@ -186,9 +187,26 @@ public class RefreshAhead<T> {
      * the change. Never fails; if Redis cannot be reached, the old value lives at most until its lifetime ends.
      */
     public Uni<Void> invalidate(String id) {
+        forgetLocally(id);
+        return CacheAside.deleteEntry(store, List.of(keys.dataKey(id), keys.leaseKey(id)), meters, name, id);
+    }
+
+    @Override
+    public String targetName() {
+        return name;
+    }
+
+    /** {@link #invalidate}, but failing when Redis did not take it: for the outbox, which tries again. */
+    @Override
+    public Uni<Void> deliver(String id) {
+        forgetLocally(id);
+        return store.delete(List.of(keys.dataKey(id), keys.leaseKey(id)))
+                .invoke(() -> meters.invalidations().increment()).replaceWithVoid();
+    }
+
+    private void forgetLocally(String id) {
         retryNotBefore.remove(id);
         firstLoads.forget(keys.dataKey(id)); // a read from now on must not join a load that began before the change
-        return CacheAside.deleteEntry(store, List.of(keys.dataKey(id), keys.leaseKey(id)), meters, name, id);
     }
 
     /** A cached entry: serve it now, and start a reload in the background if it is due. */

@@ -7,6 +7,7 @@ import io.cachepatterns.shared.core.LuaScript;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.core.ValueCodec;
 import io.cachepatterns.shared.core.VertxContexts;
+import io.cachepatterns.shared.invalidation.InvalidationTarget;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.cachepatterns.shared.patterns.CacheRead.Source;
 import io.cachepatterns.shared.stampede.SingleFlight;
@@ -34,9 +35,11 @@ import org.jboss.logging.Logger;
  *       (compare and set in one Lua script): concurrent writers, retries and slow loaders can never leave an older
  *       version cached than one already written.</li>
  *   <li>If the cache write fails after the commit, the caller still gets the committed value, the failure is
- *       counted, and the write is retried in the background until it lands (or is abandoned after about a minute,
- *       counted; the older value may then live until its TTL). Meanwhile this instance reads that key from the
- *       database, so its own clients never see the older value; other instances may, until the repair lands.</li>
+ *       counted, and the write is retried in the background until it lands. Meanwhile this instance reads that key
+ *       from the database, so its own clients never see the older value; other instances may, until the repair
+ *       lands. That retry lives in memory: a service that also records the write in the outbox
+ *       ({@link #invalidationOf}, as profile-service does) never leaves the older version cached, even if it dies
+ *       before Redis is back: the outbox deletes the entry.</li>
  *   <li>Redis is optional: when it fails, reads go to the loader (one load per key per instance) and writes to the
  *       database alone.</li>
  *   <li>A write, once started, finishes both steps even if its caller gives up (a cancelled request); a read after
@@ -44,7 +47,7 @@ import org.jboss.logging.Logger;
  * </ul>
  * Nothing is lost: the database commits first and holds every value.
  */
-public class WriteThrough<T> {
+public class WriteThrough<T> implements InvalidationTarget {
 
     public static final String PATTERN = "write-through";
 
@@ -123,6 +126,22 @@ public class WriteThrough<T> {
                 .call(value -> settings.enabled() ? writeToCache(idOf.apply(value), value)
                         : Uni.createFrom().voidItem())
                 .invoke(() -> writeMeters.write().record(Duration.ofNanos(System.nanoTime() - start))));
+    }
+
+    @Override
+    public String targetName() {
+        return name;
+    }
+
+    /**
+     * Drops {@code id}'s entry, failing when Redis did not take it: for the outbox, which records it in the write's
+     * transaction and tries again until Redis has it, so that a cache write lost with a dying instance (or a Redis
+     * outage) never leaves the older version cached. The write's own versioned write follows it on the fast path.
+     */
+    @Override
+    public Uni<Void> deliver(String id) {
+        singleFlight.forget(keys.dataKey(id));
+        return store.delete(List.of(keys.dataKey(id))).replaceWithVoid();
     }
 
     /** Versions of {@code id}'s write still being retried; for tests and health. */

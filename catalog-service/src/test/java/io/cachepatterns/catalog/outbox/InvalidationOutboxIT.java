@@ -1,0 +1,164 @@
+package io.cachepatterns.catalog.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.cachepatterns.testsupport.FaultProxy;
+import io.cachepatterns.testsupport.ServiceProcess;
+import io.cachepatterns.testsupport.Servers;
+import io.cachepatterns.testsupport.TestServers;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged catalog-service, from outside, reaching Redis through a {@link FaultProxy}: a product is changed while
+ * the network to Redis is a black hole, so the writer's invalidation never arrives, and then the writer dies. When
+ * Redis is reachable again it still holds the old value (as a Redis restarted from its snapshot would). Without the
+ * outbox the old product is served as a cache hit until its TTL ends, five minutes here; with it, another instance
+ * delivers the invalidation.
+ */
+class InvalidationOutboxIT {
+
+    private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+    private static final String DATABASE = "catalog_outbox_it";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Pattern NAME = Pattern.compile("\"name\":\"([^\"]*)\"");
+
+    @Test
+    void anInvalidationThatRedisCouldNotTakeIsDeliveredAfterItsWriterDied() throws Exception {
+        Servers servers = TestServers.get();
+        servers.createDatabase(DATABASE);
+        Map<String, String> env = new HashMap<>(ServiceProcess.environment(servers, DATABASE,
+                ServiceProcess.freePort()));
+        List<String> jvm = List.of("-Xmx256m");
+        Path logs = Path.of("target/it-logs");
+
+        String id;
+        try (FaultProxy toRedis = proxyTo(servers)) {
+            env.put("REDIS_URL", "redis://127.0.0.1:" + toRedis.port());
+            ServiceProcess writer = ServiceProcess.start("catalog-writer", JAR, env, jvm, logs);
+            try {
+                id = create(writer, "old name");
+                read(writer, id);
+                assertEquals("HIT", read(writer, id).headers().firstValue("X-Cache").orElse(""), "cached");
+
+                toRedis.stall();
+                assertEquals(200, rename(writer, id, "new name").statusCode(), "the write commits");
+            } finally {
+                writer.kill(); // while Redis is unreachable: no retry in its memory can help
+            }
+            toRedis.cut(); // what the writer sent into the black hole never arrives
+        }
+        env.put("REDIS_URL", servers.redisUrl());
+
+        env.put("QUARKUS_HTTP_PORT", String.valueOf(ServiceProcess.freePort()));
+        try (ServiceProcess next = ServiceProcess.start("catalog-next", JAR, env, jvm, logs)) {
+            long ready = System.nanoTime();
+            String name = "";
+            while (System.nanoTime() - ready < Duration.ofSeconds(20).toNanos()) {
+                name = nameOf(read(next, id));
+                if (name.equals("new name")) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            long millis = (System.nanoTime() - ready) / 1_000_000;
+            System.out.printf("outbox: the old value was served for %d ms after the next instance was ready%n",
+                    millis);
+            assertEquals("new name", name, "the change's invalidation reached Redis after all");
+            // Generous for a loaded machine; the relay's own bound is its poll interval after a row is due.
+            assertThat(millis).as("ms until the first fresh read").isLessThan(10_000);
+        }
+    }
+
+    @Test
+    void afterAnOutageTheChangeMadeMeanwhileIsFreshWithinTheRelaysBound() throws Exception {
+        Servers servers = TestServers.get();
+        servers.createDatabase(DATABASE);
+        Map<String, String> env = new HashMap<>(ServiceProcess.environment(servers, DATABASE,
+                ServiceProcess.freePort()));
+        try (FaultProxy toRedis = proxyTo(servers)) {
+            env.put("REDIS_URL", "redis://127.0.0.1:" + toRedis.port());
+            measureStalenessAfterOutage(toRedis, env);
+        }
+    }
+
+    private void measureStalenessAfterOutage(FaultProxy toRedis, Map<String, String> env) throws Exception {
+        try (ServiceProcess service = ServiceProcess.start("catalog-bound", JAR, env, List.of("-Xmx256m"),
+                Path.of("target/it-logs"))) {
+            String id = create(service, "before");
+            read(service, id);
+            read(service, id);
+
+            toRedis.stall();
+            assertEquals(200, rename(service, id, "after").statusCode());
+            Thread.sleep(3_000); // an outage longer than the relay's min-age: the row is due when Redis returns
+            toRedis.cut(); // the invalidation the writer sent is lost with the connection
+            toRedis.resume();
+            long thawed = System.nanoTime();
+            long lastStale = 0;
+            long deadline = thawed + Duration.ofSeconds(20).toNanos();
+            while (System.nanoTime() < deadline) {
+                HttpResponse<String> read = read(service, id);
+                boolean hit = read.headers().firstValue("X-Cache").orElse("").equals("HIT");
+                if (!nameOf(read).equals("after")) {
+                    lastStale = System.nanoTime() - thawed;
+                } else if (hit && System.nanoTime() - thawed > Duration.ofSeconds(6).toNanos()) {
+                    break; // fresh, from the cache again, well past the bound
+                }
+                Thread.sleep(20);
+            }
+            System.out.printf("outbox: stale reads ended %d ms after Redis answered again%n", lastStale / 1_000_000);
+            assertEquals("after", nameOf(read(service, id)));
+            assertThat(lastStale / 1_000_000).as("ms of stale reads after Redis came back").isLessThan(5_000);
+        }
+    }
+
+    private static FaultProxy proxyTo(Servers servers) {
+        java.net.URI redis = java.net.URI.create(servers.redisUrl());
+        return FaultProxy.start(redis.getHost(), redis.getPort());
+    }
+
+    private static String create(ServiceProcess service, String name) throws Exception {
+        HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(service.uri("/products"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body(name))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, created.statusCode(), created.body());
+        Matcher id = Pattern.compile("\"id\":(\\d+)").matcher(created.body());
+        assertThat(id.find()).isTrue();
+        return id.group(1);
+    }
+
+    private static HttpResponse<String> rename(ServiceProcess service, String id, String name) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(service.uri("/products/" + id))
+                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(10))
+                .PUT(HttpRequest.BodyPublishers.ofString(body(name))).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> read(ServiceProcess service, String id) throws Exception {
+        HttpResponse<String> read = HTTP.send(HttpRequest.newBuilder(service.uri("/products/" + id))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, read.statusCode(), read.body());
+        return read;
+    }
+
+    private static String nameOf(HttpResponse<String> read) {
+        Matcher name = NAME.matcher(read.body());
+        return name.find() ? name.group(1) : "";
+    }
+
+    private static String body(String name) {
+        return "{\"sku\":\"outbox-" + UUID.randomUUID() + "\",\"name\":\"" + name + "\",\"description\":\"d\","
+                + "\"price\":\"1.00\",\"currency\":\"EUR\",\"category\":\"outbox\"}";
+    }
+}

@@ -1,0 +1,142 @@
+package io.cachepatterns.shared.outbox;
+
+import io.cachepatterns.shared.core.Detached;
+import io.cachepatterns.shared.invalidation.Invalidation;
+import io.cachepatterns.shared.invalidation.InvalidationTarget;
+import io.cachepatterns.shared.metrics.CacheMetrics;
+import io.cachepatterns.shared.patterns.Caches;
+import io.micrometer.core.instrument.Counter;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.hibernate.reactive.common.AffectedEntities;
+import org.jboss.logging.Logger;
+
+/**
+ * The transactional outbox for cache invalidations: no committed change's invalidation is ever lost.
+ *
+ * <p>A writer that commits and then deletes the cached copy loses that delete whenever Redis cannot take it at that
+ * moment (down, hung, its breaker open) and the writer cannot keep trying (it is restarted, it crashes): the old
+ * value is then served until its TTL ends, perhaps for hours. Meta's memcache avoids that by deriving invalidations
+ * from the database's commit log; an outbox gets the same property with one table. Each invalidation is a row
+ * written <em>in the change's own transaction</em>, so it exists exactly when the change does, and it is deleted
+ * only once Redis has it.
+ *
+ * <p><b>Trade-off.</b> A write pays one more INSERT inside its transaction and a DELETE after it (not waited for).
+ *
+ * <p><b>Guarantees.</b>
+ * <ul>
+ *   <li>A change that commits has its invalidations recorded; one that rolls back has none.</li>
+ *   <li>Delivered at least once, whatever fails: right after the commit by the writer itself, and its answer waits
+ *       for that, so the writer's next read is fresh; if that fails (or the writer dies first), by the
+ *       {@link OutboxRelay} of any instance, until Redis has it. Stale reads of a changed key end within the relay's
+ *       poll interval plus the Redis breaker's delay of Redis being reachable again.</li>
+ *   <li>A client that disconnects mid-write stops nothing: the transaction and the delivery run to their end.</li>
+ *   <li>Deliveries are idempotent (a delete, an announcement), so one delivered twice costs an extra cache miss.</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class Outbox {
+
+    private static final Logger LOG = Logger.getLogger(Outbox.class);
+    static final String DELETE = "DELETE FROM cache_outbox WHERE id = ANY($1)";
+
+    private final Caches caches;
+    private final Pool pool;
+    private final Counter deliveredOnCommit;
+    private final Counter deferred;
+
+    public Outbox(Caches caches, Pool pool, CacheMetrics metrics) {
+        this.caches = caches;
+        this.pool = pool;
+        this.deliveredOnCommit = metrics.registry().counter(CacheMetrics.OUTBOX_DELIVERED, "path", "commit");
+        this.deferred = metrics.registry().counter(CacheMetrics.OUTBOX_DEFERRED);
+    }
+
+    /** A recorded row: its id in the outbox table, and what it asks for. */
+    record Row(String id, Invalidation invalidation) {
+    }
+
+    /**
+     * Runs {@code work} in a database transaction that also records the invalidations {@code invalidationsOf} names
+     * for its result, then delivers them to Redis and answers with the result. {@code work} runs inside the
+     * transaction (a Panache session is open); a failure rolls back both.
+     */
+    public <T> Uni<T> transaction(Supplier<Uni<T>> work, Function<T, List<Invalidation>> invalidationsOf) {
+        return Detached.run(() -> {
+            List<Row> recorded = new ArrayList<>();
+            return Panache.withTransaction(() -> work.get()
+                            .call(value -> record(recorded, invalidationsOf.apply(value))))
+                    .call(() -> deliver(recorded));
+        });
+    }
+
+    private Uni<Void> record(List<Row> recorded, List<Invalidation> invalidations) {
+        if (invalidations.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        StringBuilder sql = new StringBuilder("INSERT INTO cache_outbox (id, target, item) VALUES ");
+        List<Object> parameters = new ArrayList<>();
+        for (Invalidation invalidation : invalidations) {
+            Row row = new Row(UUID.randomUUID().toString(), invalidation);
+            recorded.add(row);
+            int n = parameters.size();
+            sql.append(n == 0 ? "" : ", ").append("(?").append(n + 1).append(", ?").append(n + 2).append(", ?")
+                    .append(n + 3).append(')');
+            parameters.add(row.id());
+            parameters.add(invalidation.target());
+            parameters.add(invalidation.id());
+        }
+        return Panache.getSession().flatMap(session -> {
+            var insert = session.createNativeQuery(sql.toString(), new AffectedEntities());
+            for (int i = 0; i < parameters.size(); i++) {
+                insert.setParameter(i + 1, parameters.get(i));
+            }
+            return insert.executeUpdate();
+        }).replaceWithVoid();
+    }
+
+    /** The fast path, after the commit. Never fails: what it cannot deliver, the relay will. */
+    private Uni<Void> deliver(List<Row> rows) {
+        if (rows.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Uni<String>> attempts = rows.stream().map(row -> deliverOne(row)
+                .replaceWith(row.id())
+                .onFailure().recoverWithItem(failure -> {
+                    deferred.increment();
+                    LOG.warnf("invalidation %s of %s not delivered now (%s); the outbox relay will deliver it",
+                            row.invalidation().id(), row.invalidation().target(), failure.toString());
+                    return null;
+                })).toList();
+        return Uni.join().all(attempts).andFailFast().invoke(ids -> {
+            List<String> delivered = ids.stream().filter(id -> id != null).toList();
+            deliveredOnCommit.increment(delivered.size());
+            if (!delivered.isEmpty()) {
+                // Not waited for: if this fails, the relay delivers the rows once more, which is harmless.
+                pool.preparedQuery(DELETE).execute(Tuple.of(delivered.toArray(String[]::new)))
+                        .subscribe().with(ignored -> { }, failure -> LOG.debugf("outbox rows not deleted: %s",
+                                failure));
+            }
+        }).replaceWithVoid();
+    }
+
+    private Uni<Void> deliverOne(Row row) {
+        return caches.target(row.invalidation().target())
+                .map(target -> target.deliver(row.invalidation().id()))
+                .orElseGet(() -> Uni.createFrom().failure(new IllegalStateException(
+                        "no cache or channel named " + row.invalidation().target() + " here")));
+    }
+
+    /** For the relay: the target a row names, if this instance has it. */
+    java.util.Optional<InvalidationTarget> target(String name) {
+        return caches.target(name);
+    }
+}

@@ -1,0 +1,144 @@
+package io.cachepatterns.shared.outbox;
+
+import io.cachepatterns.shared.metrics.CacheMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
+
+/**
+ * Delivers the invalidations that their writers could not: Redis was unreachable, its breaker open, or the writer
+ * died between its commit and its delivery.
+ *
+ * <p>Every instance runs one and polls the outbox table every {@code cache-outbox.poll-interval}. A poll locks the
+ * due rows it takes ({@code FOR UPDATE SKIP LOCKED}), so instances share the backlog instead of delivering the
+ * same rows together; it delivers each distinct invalidation once, deletes the rows Redis took and commits. Rows
+ * whose delivery failed stay locked until the commit and are taken again by the next poll, on whichever instance.
+ * A row is due once it is {@code min-age} old: younger ones are still in their writer's hands.
+ *
+ * <p>A row naming a cache this instance does not have (one recorded by another version of the service) is left for
+ * an instance that has it.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+    private static final String SELECT_DUE = "SELECT id, target, item, EXTRACT(EPOCH FROM now() - recorded_at) AS age"
+            + " FROM cache_outbox WHERE recorded_at <= now() - $1::float8 * INTERVAL '1 millisecond'"
+            + " ORDER BY recorded_at LIMIT $2 FOR UPDATE SKIP LOCKED";
+
+    private final Pool pool;
+    private final Outbox outbox;
+    private final OutboxConfig config;
+    private final Vertx vertx;
+    private final Counter delivered;
+    private final Counter failures;
+    private final AtomicLong backlog = new AtomicLong();
+    private final AtomicLong oldestMillis = new AtomicLong();
+    private final AtomicBoolean polling = new AtomicBoolean();
+    private volatile long timer = -1;
+
+    public OutboxRelay(Pool pool, Outbox outbox, OutboxConfig config, Vertx vertx, CacheMetrics metrics) {
+        this.pool = pool;
+        this.outbox = outbox;
+        this.config = config;
+        this.vertx = vertx;
+        this.delivered = metrics.registry().counter(CacheMetrics.OUTBOX_DELIVERED, "path", "relay");
+        this.failures = metrics.registry().counter(CacheMetrics.OUTBOX_DELIVERY_FAILURES);
+        metrics.registry().gauge(CacheMetrics.OUTBOX_BACKLOG, backlog);
+        metrics.registry().gauge(CacheMetrics.OUTBOX_OLDEST, oldestMillis, millis -> millis.get() / 1000.0);
+    }
+
+    void start(@Observes StartupEvent started) {
+        if (!config.enabled()) {
+            return;
+        }
+        timer = vertx.setPeriodic(config.pollInterval().toMillis(), ignored -> pollNow());
+    }
+
+    void stop(@Observes ShutdownEvent stopping) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    /** Undelivered rows seen by the last poll (at most one batch). */
+    public long backlog() {
+        return backlog.get();
+    }
+
+    /** One poll, unless one is under way; a full batch is followed by another at once. */
+    public void pollNow() {
+        if (!polling.compareAndSet(false, true)) {
+            return;
+        }
+        relayOnce().onTermination().invoke(() -> polling.set(false))
+                .subscribe().with(count -> {
+                    if (count >= config.batchSize()) {
+                        vertx.runOnContext(ignored -> pollNow());
+                    }
+                }, failure -> LOG.debugf("outbox poll failed (the database is unreachable?): %s", failure));
+    }
+
+    /** Delivers one batch of due rows; answers how many were delivered. */
+    public Uni<Integer> relayOnce() {
+        return pool.withTransaction(connection -> connection.preparedQuery(SELECT_DUE)
+                .execute(Tuple.of((double) config.minAge().toMillis(), config.batchSize()))
+                .flatMap(rows -> {
+                    List<Row> due = new ArrayList<>();
+                    rows.forEach(due::add);
+                    backlog.set(due.size());
+                    oldestMillis.set(due.isEmpty() ? 0 : (long) (due.get(0).getDouble("age") * 1000));
+                    return deliver(connection, due);
+                }));
+    }
+
+    private Uni<Integer> deliver(SqlConnection connection, List<Row> due) {
+        if (due.isEmpty()) {
+            return Uni.createFrom().item(0);
+        }
+        // One delivery per distinct invalidation: a product edited ten times while Redis was down is deleted once.
+        Map<String, List<String>> idsByInvalidation = new LinkedHashMap<>();
+        Map<String, Row> firstRow = new LinkedHashMap<>();
+        for (Row row : due) {
+            String key = row.getString("target") + '\u0000' + row.getString("item");
+            idsByInvalidation.computeIfAbsent(key, k -> new ArrayList<>()).add(row.getString("id"));
+            firstRow.putIfAbsent(key, row);
+        }
+        List<Uni<List<String>>> deliveries = new ArrayList<>();
+        firstRow.forEach((key, row) -> deliveries.add(outbox.target(row.getString("target"))
+                .map(target -> target.deliver(row.getString("item"))
+                        .replaceWith(idsByInvalidation.get(key))
+                        .onFailure().recoverWithItem(failure -> {
+                            failures.increment();
+                            LOG.debugf("outbox: %s of %s still not delivered: %s", row.getString("item"),
+                                    row.getString("target"), failure);
+                            return List.<String>of();
+                        }))
+                .orElseGet(() -> Uni.createFrom().item(List.of()))));
+        return Uni.join().all(deliveries).andFailFast().flatMap(results -> {
+            List<String> done = results.stream().flatMap(List::stream).toList();
+            if (done.isEmpty()) {
+                return Uni.createFrom().item(0);
+            }
+            delivered.increment(done.size());
+            LOG.infof("outbox: delivered %d invalidation(s) their writers could not", done.size());
+            return connection.preparedQuery(Outbox.DELETE).execute(Tuple.of(done.toArray(String[]::new)))
+                    .replaceWith(done.size());
+        });
+    }
+}

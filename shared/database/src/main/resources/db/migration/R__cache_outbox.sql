@@ -1,0 +1,14 @@
+-- The caching library's invalidation outbox (shared/database, Outbox and OutboxRelay). Every service that uses it
+-- gets this table from the library's jar; a repeatable migration, so that it never takes a version number that a
+-- service's own migrations might want.
+--
+-- A row is one thing a committed change owes Redis: the entry `item` of the cache (or the channel) `target`. It is
+-- written in the change's own transaction, so it exists exactly when the change does, and deleted once Redis has
+-- it. Rows are few and short-lived: a backlog means Redis has been unreachable.
+CREATE TABLE IF NOT EXISTS cache_outbox (
+    id          text        PRIMARY KEY,
+    target      text        NOT NULL,
+    item        text        NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS cache_outbox_recorded_at ON cache_outbox (recorded_at);
