@@ -17,6 +17,23 @@ public interface RedisStoreConfig {
 
     Breaker breaker();
 
+    /**
+     * How often an idle connection (an event loop's, a subscription's) sends {@code PING}. With the client's
+     * read-idle timeout ({@code quarkus.redis.tcp.read-idle-timeout}, 3 s by default here), a connection that stops
+     * answering (half open after a network cut, a frozen server) is closed within a few seconds instead of when TCP
+     * gives up, and a subscription that died silently is noticed as soon.
+     */
+    @WithDefault("1s")
+    Duration keepAlive();
+
+    /**
+     * How many event loops get a connection of their own; the others (and every other thread) use the pool. At most
+     * half the pool, so that a machine with more event loops than pooled connections never starves the pool's other
+     * users (subscriptions, flushers) — {@code -1}: half of {@code quarkus.redis.max-pool-size}.
+     */
+    @WithDefault("-1")
+    int loopConnections();
+
     interface Breaker {
 
         /** How many recent calls the breaker looks at. */

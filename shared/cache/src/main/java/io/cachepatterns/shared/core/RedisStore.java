@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,7 +39,14 @@ import org.jboss.logging.Logger;
  * checking a connection out of the client's pool for each command: no pool bookkeeping per command, and the reply
  * arrives on the loop that asked instead of on whichever loop the pooled connection belongs to. Measured on 2 cores,
  * the pool's checkout and the hand-offs between loops took about a tenth of a cache hit's CPU. Commands from other
- * threads (a flusher's timer, a test) use the pool, and a subscription has a connection of its own.
+ * threads (a flusher's timer, a test) use the pool, and a subscription has a connection of its own. At most
+ * {@code cache-store.loop-connections} loops get one (half the pool by default), so that the pool always has
+ * connections left for everyone else, however many event loops the machine has.
+ *
+ * <p>Bad connections are replaced: an idle loop connection or subscription sends {@code PING} every
+ * {@code cache-store.keep-alive}, so that the client's read-idle timeout closes one that stopped answering (a
+ * half-open socket, a frozen server) within seconds; a {@code READONLY}, {@code LOADING} or {@code MASTERDOWN} reply
+ * retires the connection that got it ({@code QUIT}), so that the next one is opened to the server that can serve.
  *
  * <p>Failures reach the caller as failed {@link Uni}s; deciding what a failure means (serve from the database, count
  * it, retry an invalidation) is the patterns' business, not the store's.
@@ -52,14 +60,23 @@ public class RedisStore {
     private final Duration timeout;
     private final TypedGuard<Uni<Response>> guard;
     private final Counter errors;
+    private final AtomicInteger breakerState;
     private final ThreadLocal<EventLoopConnection> eventLoopConnection =
             ThreadLocal.withInitial(EventLoopConnection::new);
 
-    public RedisStore(Redis redis, RedisStoreConfig config, CacheMetrics metrics) {
+    private final Duration keepAlive;
+    private final int loopConnectionLimit;
+    private final AtomicInteger loopConnections = new AtomicInteger();
+
+    public RedisStore(Redis redis, RedisStoreConfig config, CacheMetrics metrics,
+                      @ConfigProperty(name = "quarkus.redis.max-pool-size", defaultValue = "6") int maxPoolSize) {
         this.redis = redis;
         this.timeout = config.timeout();
+        this.keepAlive = config.keepAlive();
+        this.loopConnectionLimit = config.loopConnections() >= 0 ? config.loopConnections() : maxPoolSize / 2;
         this.errors = metrics.registry().counter(CacheMetrics.REDIS_ERRORS);
         AtomicInteger breakerState = metrics.registry().gauge(CacheMetrics.BREAKER_STATE, new AtomicInteger());
+        this.breakerState = breakerState;
         RedisStoreConfig.Breaker breaker = config.breaker();
         this.guard = TypedGuard.create(new TypeLiteral<Uni<Response>>() {
                 })
@@ -75,6 +92,20 @@ public class RedisStore {
                 .withThreadOffload(false)
                 .withDescription(BREAKER_NAME) // names the guard in its exceptions' messages
                 .build();
+    }
+
+    /** {@code PING}, through the timeout and the breaker: fails fast while the breaker is open. */
+    public Uni<Void> ping() {
+        return send(Request.cmd(Command.PING)).replaceWithVoid();
+    }
+
+    /** {@code closed}, {@code open} or {@code half-open}: whether caches are skipping Redis now. */
+    public String breakerState() {
+        return switch (breakerState.get()) {
+            case 1 -> "open";
+            case 2 -> "half-open";
+            default -> "closed";
+        };
     }
 
     /** The stored bytes, or {@code null} when the key does not exist. */
@@ -142,7 +173,8 @@ public class RedisStore {
      * while it was down are lost; {@code onDown} is where a listener makes up for that.
      */
     public PubSubSubscription subscribe(String channel, Consumer<String> onMessage, Runnable onDown, Runnable onUp) {
-        PubSubSubscription subscription = new PubSubSubscription(redis, channel, onMessage, onDown, onUp);
+        PubSubSubscription subscription = new PubSubSubscription(redis, channel, onMessage, onDown, onUp, keepAlive,
+                timeout.multipliedBy(8));
         subscription.connect();
         return subscription;
     }
@@ -167,7 +199,13 @@ public class RedisStore {
         if (context == null || !context.isEventLoopContext()) {
             return redis.send(request);
         }
-        return eventLoopConnection.get().send(request);
+        EventLoopConnection own = eventLoopConnection.get();
+        return own.allowed() ? own.send(request) : redis.send(request);
+    }
+
+    /** Connections the event loops hold now; for tests. */
+    public int loopConnections() {
+        return loopConnections.get();
     }
 
     /**
@@ -176,12 +214,27 @@ public class RedisStore {
      */
     private final class EventLoopConnection {
 
+        /** null: not decided yet; this loop gets a connection of its own only while under the limit. */
+        private Boolean allowed;
         private RedisConnection connection;
         private Uni<RedisConnection> connecting;
+        private long lastUsed;
+
+        boolean allowed() {
+            if (allowed == null) {
+                allowed = loopConnections.incrementAndGet() <= loopConnectionLimit;
+                if (!allowed) {
+                    loopConnections.decrementAndGet();
+                }
+            }
+            return allowed;
+        }
 
         Uni<Response> send(Request request) {
+            lastUsed = System.nanoTime();
             RedisConnection open = connection;
-            return open != null ? open.send(request) : connect().flatMap(opened -> opened.send(request));
+            Uni<Response> sent = open != null ? open.send(request) : connect().flatMap(opened -> opened.send(request));
+            return sent.onFailure(RedisErrors::isWrongServer).invoke(() -> retire(open));
         }
 
         private Uni<RedisConnection> connect() {
@@ -193,6 +246,7 @@ public class RedisStore {
                         connection = opened;
                         opened.exceptionHandler(ignored -> lost(opened));
                         opened.endHandler(() -> lost(opened));
+                        startKeepAlive(opened);
                     }
                 }).memoize().indefinitely();
             }
@@ -200,15 +254,42 @@ public class RedisStore {
         }
 
         /**
-         * Commands in flight on it fail; the next command opens a new one. A connection that stops answering without
-         * closing (half open after a network cut) is not noticed here but by TCP, as in the pool: the client offers
-         * no public way to retire a pooled connection, so its commands time out meanwhile and the breaker sends
-         * reads to the loaders.
+         * PINGs the connection when it has been idle for a keep-alive period, so that it always has something to
+         * read: a connection that reads nothing for the client's read-idle timeout is then one that stopped
+         * answering, and the client closes it, which calls {@link #lost}.
          */
+        private void startKeepAlive(RedisConnection opened) {
+            Context context = Vertx.currentContext();
+            if (context == null) {
+                return;
+            }
+            long period = keepAlive.toMillis();
+            context.owner().setPeriodic(period, period, timer -> {
+                if (connection != opened) {
+                    context.owner().cancelTimer(timer);
+                } else if (System.nanoTime() - lastUsed >= keepAlive.toNanos()) {
+                    opened.send(Request.cmd(Command.PING)).subscribe().with(ignored -> { }, ignored -> { });
+                }
+            });
+        }
+
+        /** Commands in flight on it fail; the next command opens a new one. */
         private void lost(RedisConnection which) {
             if (connection == which) {
                 connection = null;
                 which.close().subscribe().with(ignored -> { }, ignored -> { });
+            }
+        }
+
+        /**
+         * It answered from a server that cannot serve us (a replica after a failover, one still loading): ask Redis
+         * to close it ({@code QUIT}), since closing a pooled connection would only return it to the pool.
+         */
+        private void retire(RedisConnection which) {
+            if (which != null && connection == which) {
+                connection = null;
+                which.send(Request.cmd(Command.QUIT)).onTermination().call(which::close)
+                        .subscribe().with(ignored -> { }, ignored -> { });
             }
         }
     }
@@ -236,17 +317,21 @@ public class RedisStore {
         private final Consumer<String> onMessage;
         private final Runnable onDown;
         private final Runnable onUp;
+        private final Duration keepAlive;
+        private final Duration subscribeTimeout;
         private final AtomicBoolean up = new AtomicBoolean();
         private volatile boolean closed;
         private volatile RedisConnection connection;
 
         private PubSubSubscription(Redis redis, String channel, Consumer<String> onMessage, Runnable onDown,
-                                   Runnable onUp) {
+                                   Runnable onUp, Duration keepAlive, Duration subscribeTimeout) {
             this.redis = redis;
             this.channel = channel;
             this.onMessage = onMessage;
             this.onDown = onDown;
             this.onUp = onUp;
+            this.keepAlive = keepAlive;
+            this.subscribeTimeout = subscribeTimeout;
         }
 
         /** Whether messages are arriving now. */
@@ -269,7 +354,15 @@ public class RedisStore {
                         opened.handler(this::received);
                         opened.exceptionHandler(failure -> lost(opened, failure.toString()));
                         opened.endHandler(() -> lost(opened, "connection closed"));
-                        return opened.send(Request.cmd(Command.SUBSCRIBE).arg(channel));
+                        return opened.send(Request.cmd(Command.SUBSCRIBE).arg(channel))
+                                .ifNoItem().after(subscribeTimeout).fail()
+                                .onFailure().call(() -> {
+                                    // Refused (an ACL's NOPERM) or unanswered: give the connection back before
+                                    // the retry takes another, or each retry would leak one.
+                                    connection = null;
+                                    return opened.close().onFailure().recoverWithNull();
+                                })
+                                .invoke(() -> startKeepAlive(opened));
                     })
                     .onFailure().invoke(failure -> LOG.debugf("subscribing to %s failed: %s", channel, failure))
                     .onFailure(failure -> !closed).retry()
@@ -289,10 +382,33 @@ public class RedisStore {
             }
         }
 
+        /**
+         * A subscribed connection reads nothing while nobody publishes; a PING each keep-alive period gives it
+         * something to read, so that the client's read-idle timeout closes one that died silently and
+         * {@link #lost} runs within seconds, not when TCP gives up.
+         */
+        private void startKeepAlive(RedisConnection opened) {
+            Vertx vertx = Vertx.currentContext() == null ? null : Vertx.currentContext().owner();
+            if (vertx == null) {
+                return;
+            }
+            long period = keepAlive.toMillis();
+            vertx.setPeriodic(period, period, timer -> {
+                if (connection != opened || closed) {
+                    vertx.cancelTimer(timer);
+                } else {
+                    opened.send(Request.cmd(Command.PING)).ifNoItem().after(keepAlive.multipliedBy(3)).fail()
+                            .subscribe().with(ignored -> { }, failure -> lost(opened, "no answer to PING"));
+                }
+            });
+        }
+
         private void lost(RedisConnection which, String why) {
             if (which != connection || !up.compareAndSet(true, false)) {
                 return; // an old connection, or already handled
             }
+            connection = null;
+            which.close().subscribe().with(ignored -> { }, ignored -> { });
             LOG.warnf("subscription to %s lost (%s); reconnecting", channel, why);
             onDown.run();
             if (!closed) {

@@ -1,0 +1,172 @@
+package io.cachepatterns.shared.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.cachepatterns.shared.patterns.Caches;
+import io.cachepatterns.shared.patterns.NearCache;
+import io.cachepatterns.testsupport.FaultProxy;
+import io.cachepatterns.testsupport.RealServersResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.core.buffer.Buffer;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Connections that go bad, through a {@link FaultProxy} in front of a real Redis: a half-open connection, a
+ * subscription that dies without a word, and more event loops than the pool has connections.
+ */
+@QuarkusTest
+@TestProfile(RedisConnectionFaultsTest.ThroughProxy.class)
+class RedisConnectionFaultsTest {
+
+    static FaultProxy toRedis;
+
+    /** Sixteen event loops over the Vert.x client's default pool of six. */
+    public static class ThroughProxy implements QuarkusTestProfile {
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.vertx.event-loops-pool-size", "16", "quarkus.redis.max-pool-size", "6");
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(ProxiedRedis.class));
+        }
+    }
+
+    /** The real servers, with Redis reached through the proxy. */
+    public static class ProxiedRedis extends RealServersResource {
+
+        @Override
+        public Map<String, String> start() {
+            Map<String, String> config = new HashMap<>(super.start());
+            URI redis = URI.create(config.get("quarkus.redis.hosts"));
+            toRedis = FaultProxy.start(redis.getHost(), redis.getPort());
+            config.put("quarkus.redis.hosts", "redis://127.0.0.1:" + toRedis.port());
+            return config;
+        }
+    }
+
+    @Inject
+    RedisStore store;
+
+    @Inject
+    Caches caches;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    io.cachepatterns.shared.metrics.CacheMetrics metrics;
+
+    private double losses() {
+        return metrics.registry().find(io.cachepatterns.shared.metrics.CacheMetrics.SUBSCRIPTION_LOSSES)
+                .tag("cache", "flags-test").counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    /** A context on the next event loop, round robin (a test thread's getOrCreateContext keeps returning one). */
+    private Context newEventLoopContext() {
+        return ((io.vertx.core.impl.VertxInternal) vertx).createEventLoopContext();
+    }
+
+    private String getOn(Context context, String key) {
+        Uni<String> value = Uni.createFrom().emitter(emitter -> context.runOnContext(ignored ->
+                store.get(key).map(String::valueOf).subscribe().with(emitter::complete, emitter::fail)));
+        return value.await().atMost(Duration.ofSeconds(5));
+    }
+
+    private static long awaitTrue(BooleanSupplier condition, Duration within, String what) throws InterruptedException {
+        long start = System.nanoTime();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() - start).as(what).isLessThan(within.toNanos());
+            Thread.sleep(20);
+        }
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    @Test
+    void aHalfOpenConnectionIsReplacedWithinSeconds() throws Exception {
+        String key = "shared-test:faults:" + UUID.randomUUID();
+        store.set(key, Buffer.buffer("v"), Duration.ofMinutes(1)).await().atMost(Duration.ofSeconds(5));
+        Context eventLoop = newEventLoopContext();
+        assertEquals("v", getOn(eventLoop, key));
+
+        toRedis.blackHoleExisting(); // the loop's connection goes silent; TCP will not tell for many minutes
+        long millis = awaitTrue(() -> {
+            try {
+                return "v".equals(getOn(eventLoop, key));
+            } catch (RuntimeException stillBroken) {
+                return false;
+            }
+        }, Duration.ofSeconds(10), "the event loop is served again");
+        System.out.printf("redis: a half-open connection was replaced after %d ms%n", millis);
+    }
+
+    @Test
+    void aSubscriptionThatDiesSilentlyIsNoticedAndRenewed() throws Exception {
+        NearCache<String> reader = caches.nearCache("flags-test", String.class);
+        NearCache<String> writer = caches.nearCache("flags-test", String.class);
+        try {
+            awaitTrue(() -> reader.subscribed() && writer.subscribed(), Duration.ofSeconds(10), "subscribed");
+            double quietBefore = losses();
+            Thread.sleep(3_500); // longer than the read-idle timeout: the keep-alive holds healthy ones open
+            assertEquals(quietBefore, losses(), "a healthy, quiet subscription stays up");
+
+            double lossesBefore = losses();
+            toRedis.blackHoleExisting();
+            // The reconnection through the proxy is quick: watch the losses, not the moment it is down.
+            long noticed = awaitTrue(() -> losses() >= lossesBefore + 2, Duration.ofSeconds(10),
+                    "both losses are noticed, and each cleared its L1");
+            awaitTrue(() -> reader.subscribed() && writer.subscribed(), Duration.ofSeconds(10), "subscribed again");
+            System.out.printf("redis: a silently dead subscription was noticed after %d ms%n", noticed);
+
+            String id = UUID.randomUUID().toString();
+            AtomicReference<String> database = new AtomicReference<>("off");
+            assertEquals("off", reader.get(id, () -> Uni.createFrom().item(database::get))
+                    .await().atMost(Duration.ofSeconds(5)));
+            database.set("on");
+            writer.invalidate(id).await().atMost(Duration.ofSeconds(5));
+            awaitTrue(() -> "on".equals(reader.get(id, () -> Uni.createFrom().item(database::get))
+                    .await().atMost(Duration.ofSeconds(5))), Duration.ofSeconds(2), "invalidations arrive again");
+        } finally {
+            reader.close();
+            writer.close();
+        }
+    }
+
+    @Test
+    void moreEventLoopsThanPooledConnectionsAreAllServedAndSubscriptionsStillConnect() throws Exception {
+        String key = "shared-test:faults:" + UUID.randomUUID();
+        store.set(key, Buffer.buffer("v"), Duration.ofMinutes(1)).await().atMost(Duration.ofSeconds(5));
+        List<Context> loops = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            loops.add(newEventLoopContext()); // each on the next event loop
+        }
+        for (Context loop : loops) {
+            assertEquals("v", getOn(loop, key));
+        }
+        assertThat(store.loopConnections()).as("event loops holding a connection of their own").isLessThanOrEqualTo(3);
+        NearCache<String> late = caches.nearCache("flags-test", String.class);
+        try {
+            awaitTrue(late::subscribed, Duration.ofSeconds(10), "a subscription still gets a connection");
+        } finally {
+            late.close();
+        }
+    }
+}
