@@ -99,6 +99,28 @@ public class RedisStore {
         return send(Request.cmd(Command.PING)).replaceWithVoid();
     }
 
+    /**
+     * Redis' {@code maxmemory-policy}, or {@code null} when it cannot be read (managed services often refuse
+     * {@code CONFIG}). Under an {@code allkeys-*} policy Redis may evict keys without a TTL too.
+     */
+    public Uni<String> maxmemoryPolicy() {
+        return send(Request.cmd(Command.CONFIG).arg("GET").arg("maxmemory-policy")).map(reply -> {
+            if (reply == null) {
+                return null;
+            }
+            if (reply.type() == io.vertx.redis.client.ResponseType.MULTI && reply.size() == 2) {
+                return reply.get(1).toString(); // RESP2: [name, value]
+            }
+            Response value = reply.get("maxmemory-policy"); // RESP3: a map
+            return value == null ? null : value.toString();
+        }).onFailure().recoverWithNull();
+    }
+
+    /** Whether {@code policy} may evict keys that have no TTL. */
+    public static boolean evictsKeysWithoutTtl(String policy) {
+        return policy != null && policy.startsWith("allkeys");
+    }
+
     /** {@code closed}, {@code open} or {@code half-open}: whether caches are skipping Redis now. */
     public String breakerState() {
         return switch (breakerState.get()) {

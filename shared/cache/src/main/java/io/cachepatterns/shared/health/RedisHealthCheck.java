@@ -32,16 +32,23 @@ public class RedisHealthCheck implements AsyncHealthCheck {
 
     @Override
     public Uni<HealthCheckResponse> call() {
-        return store.ping().ifNoItem().after(TIMEOUT).fail()
-                .map(ignored -> response("up", null))
-                .onFailure().recoverWithItem(failure -> response("down", failure.toString()));
+        return store.ping().flatMap(ignored -> store.maxmemoryPolicy()).ifNoItem().after(TIMEOUT).fail()
+                .map(policy -> response("up", policy, null))
+                .onFailure().recoverWithItem(failure -> response("down", null, failure.toString()));
     }
 
-    private HealthCheckResponse response(String redis, String error) {
+    private HealthCheckResponse response(String redis, String policy, String error) {
         var builder = HealthCheckResponse.named("redis").up()
                 .withData("redis", redis)
                 .withData("breaker", store.breakerState())
                 .withData("required", false);
+        if (policy != null) {
+            builder.withData("maxmemory-policy", policy);
+            if (RedisStore.evictsKeysWithoutTtl(policy)) {
+                builder.withData("warning", "an allkeys-* policy may evict write-behind increments that are "
+                        + "acknowledged but not yet in the database");
+            }
+        }
         if (error != null) {
             builder.withData("error", error).withData("serving", "from the database, uncached");
         }

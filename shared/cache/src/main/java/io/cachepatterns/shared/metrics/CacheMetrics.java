@@ -40,6 +40,8 @@ public class CacheMetrics {
     public static final String WRITE_BEHIND_COALESCED = "write.behind.coalesced";
     public static final String WRITE_BEHIND_RETRIES = "write.behind.retries";
     public static final String WRITE_BEHIND_DEAD_LETTERS = "write.behind.dead.letters";
+    /** Dirty values found gone from Redis at their flush: acknowledged writes that Redis lost. */
+    public static final String WRITE_BEHIND_LOST = "write.behind.lost";
     public static final String WRITE_FAILURES = "cache.write.failures";
     public static final String REPAIRS_PENDING = "cache.repairs.pending";
     public static final String REPAIRS_ABANDONED = "cache.repairs.abandoned";

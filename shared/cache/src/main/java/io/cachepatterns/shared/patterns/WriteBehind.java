@@ -2,6 +2,7 @@ package io.cachepatterns.shared.patterns;
 
 import io.cachepatterns.shared.config.CacheConfig.CacheSpec;
 import io.cachepatterns.shared.core.LuaScript;
+import io.cachepatterns.shared.core.RedisErrors;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.cachepatterns.shared.stampede.GroupCommit;
@@ -54,7 +55,12 @@ import org.jboss.logging.Logger;
  *       does not call a refusal of the rows ({@link BatchWriter#isRefusal}: the database is down) is only retried,
  *       with exponential backoff: an outage is not poison.</li>
  *   <li>If Redis itself dies, what it loses depends on its persistence: with {@code appendonly yes} and
- *       {@code appendfsync everysec}, at most about one second of acknowledged writes.</li>
+ *       {@code appendfsync everysec}, at most about one second of acknowledged writes. If it comes back empty, the
+ *       flusher creates its consumer group again and goes on; what it lost is counted and logged as an error
+ *       ({@code write_behind_lost_total}), never acknowledged silently.</li>
+ *   <li>Memory pressure evicts nothing acknowledged: a dirty value has no TTL until its flush is in the database,
+ *       so a {@code volatile-*} maxmemory policy never picks it. An {@code allkeys-*} policy could: the service
+ *       says so at start and in its readiness details.</li>
  * </ul>
  * Keys: {@code <service>:<name>:v1:{wb}:<id>} for values, {@code …:{wb}:log} and {@code …:{wb}:dead} for the
  * streams; one hash tag, so that one script may touch a value and the log on Redis Cluster (one slot: shard the tag
@@ -170,6 +176,7 @@ public class WriteBehind {
     private final Counter coalesced;
     private final Counter retries;
     private final Counter deadLetters;
+    private final Counter lost;
     private final Timer flushLag;
     private volatile boolean groupReady;
     private volatile boolean running;
@@ -192,6 +199,7 @@ public class WriteBehind {
         this.coalesced = registry.counter(CacheMetrics.WRITE_BEHIND_COALESCED, tags);
         this.retries = registry.counter(CacheMetrics.WRITE_BEHIND_RETRIES, tags);
         this.deadLetters = registry.counter(CacheMetrics.WRITE_BEHIND_DEAD_LETTERS, tags);
+        this.lost = registry.counter(CacheMetrics.WRITE_BEHIND_LOST, tags);
         this.flushLag = Timer.builder(CacheMetrics.WRITE_BEHIND_FLUSH_LAG).tags(tags)
                 .publishPercentiles(0.5, 0.99).register(registry);
         Gauge.builder(CacheMetrics.WRITE_BEHIND_PENDING, pending, AtomicLong::get).tags(tags).register(registry);
@@ -217,7 +225,7 @@ public class WriteBehind {
 
     /** One script call for the increments of one value, applied in order as if one after the other. */
     private Uni<Map<String, Long>> incrementTogether(String id, List<Map<String, Long>> increments) {
-        List<Object> args = new ArrayList<>(List.of(id, VALUE_TTL.toMillis(), increments.size()));
+        List<Object> args = new ArrayList<>(List.of(id, increments.size()));
         // Consecutive additions to one field add up to one step; a subtraction stays a step of its own, since it
         // may hit the floor of zero (-1 then +1 from zero ends at 1, not at 0).
         Map<String, Integer> lastStepOf = new HashMap<>();
@@ -254,6 +262,14 @@ public class WriteBehind {
     public Uni<FlushResult> flushOnce() {
         return ensureGroup()
                 .flatMap(ignored -> readGroup("0"))
+                // Redis lost the log with its consumer group (restarted empty, FLUSHALL, a failover to an empty
+                // replica) and a write has created the log again without it: create the group, read again.
+                .onFailure(failure -> "NOGROUP".equals(RedisErrors.replyCode(failure))).recoverWithUni(() -> {
+                    LOG.warnf("write-behind %s: the log's consumer group is gone (Redis lost its data?); creating it"
+                            + " again", name);
+                    groupReady = false;
+                    return ensureGroup().flatMap(ignored -> readGroup("0"));
+                })
                 .flatMap(own -> claimIdle().flatMap(claimed -> readGroup(">").map(fresh -> {
                     Map<String, Entry> all = new LinkedHashMap<>();
                     for (List<Entry> part : List.of(own, claimed, fresh)) {
@@ -271,7 +287,19 @@ public class WriteBehind {
             return;
         }
         running = true;
+        warnIfRedisMayEvict();
         scheduleNext(spec.writeDelay());
+    }
+
+    /** Dirty values are safe from volatile-* eviction only; allkeys-* may evict acknowledged writes. Say so loudly. */
+    private void warnIfRedisMayEvict() {
+        store.maxmemoryPolicy().subscribe().with(policy -> {
+            if (RedisStore.evictsKeysWithoutTtl(policy)) {
+                LOG.errorf("write-behind %s: Redis' maxmemory-policy is %s: under memory pressure it may evict "
+                        + "increments that are acknowledged but not yet in the database. Use noeviction or a "
+                        + "volatile-* policy.", name, policy);
+            }
+        }, ignored -> { });
     }
 
     /**
@@ -415,7 +443,11 @@ public class WriteBehind {
 
     private Pending pending(String id, List<String> streamIds, Response hash) {
         if (hash == null || hash.size() == 0) {
-            LOG.warnf("write-behind %s: %s is gone from Redis before its flush; nothing to write", name, id);
+            // Dirty values carry no TTL: this is Redis losing data (an allkeys-* eviction, a restart without
+            // persistence), and the writes acknowledged since the last flush of this value are gone.
+            lost.increment();
+            LOG.errorf("write-behind %s: %s is gone from Redis before its flush: its writes since the last flush are"
+                    + " LOST (Redis evicted it under an allkeys-* policy, or lost its data)", name, id);
             return new Pending(null, streamIds);
         }
         Map<String, String> raw = rawFields(hash);
@@ -433,7 +465,7 @@ public class WriteBehind {
         for (List<Pending> chunk : chunks(pending)) {
             List<String> keys = new ArrayList<>(chunk.stream().map(p -> valueKey(p.row().id())).toList());
             keys.add(log);
-            List<Object> args = new ArrayList<>();
+            List<Object> args = new ArrayList<>(List.of(VALUE_TTL.toMillis()));
             chunk.forEach(p -> {
                 args.add(p.row().id());
                 args.add(p.row().logId().toString());

@@ -32,6 +32,11 @@ class WriteBehindTest {
     @Inject
     Caches caches;
 
+    @Inject
+    io.cachepatterns.shared.core.RedisStore store;
+
+    private static final String KEYS = "shared-test:counters-test:v1:{wb}:";
+
     /** What the table answers while it is down: no answer about the rows. */
     static final class Unreachable extends RuntimeException {
         Unreachable() {
@@ -373,5 +378,97 @@ class WriteBehindTest {
                 new WriteBehind.LogId(1, 0), 0));
         WriteBehind counters = writeBehind(table);
         assertEquals(42L, counters.increment(id, Map.of("views", 1L)).await().indefinitely().get("views"));
+    }
+
+    private long ttlOf(String id) {
+        return store.command(io.vertx.mutiny.redis.client.Command.PTTL, List.of(KEYS + id))
+                .await().atMost(Duration.ofSeconds(5)).toLong();
+    }
+
+    @Test
+    void aLogLostWithItsConsumerGroupIsCreatedAgainAndFlushingResumes() {
+        Table table = new Table();
+        WriteBehind counters = writeBehind(table);
+        drain(counters); // the group exists now
+        String before = item();
+        increment(counters, before, "views", 2);
+        drain(counters);
+
+        // Redis loses the log and the values (a restart without persistence, FLUSHALL, an empty replica promoted).
+        store.delete(List.of(KEYS + "log", KEYS + before)).await().atMost(Duration.ofSeconds(5));
+        String after = item();
+        for (int i = 0; i < 11; i++) {
+            increment(counters, i % 2 == 0 ? after : before, "views", 1); // XADD makes a log without the group
+        }
+        drain(counters);
+        assertEquals(6, table.value(after, "views"), "acknowledged after the loss, and flushed");
+        assertEquals(2 + 5, table.value(before, "views"), "counted on from the database's value");
+    }
+
+    @Test
+    void aDirtyValueHasNoTtlUntilItsFlushIsInTheDatabase() {
+        Table table = new Table();
+        WriteBehind counters = writeBehind(table);
+        drain(counters);
+        String id = item();
+        table.down = true;
+        increment(counters, id, "views", 1);
+        assertEquals(-1, ttlOf(id), "dirty: never a candidate for volatile-* eviction");
+        counters.flushOnce().await().atMost(Duration.ofSeconds(5));
+        assertEquals(-1, ttlOf(id), "a failed flush leaves it dirty");
+
+        table.down = false;
+        drain(counters);
+        assertThat(ttlOf(id)).as("clean: it may expire again").isPositive();
+    }
+
+    @Test
+    void memoryPressureUnderVolatileLruEvictsNoAcknowledgedIncrement() {
+        Table table = new Table();
+        WriteBehind counters = writeBehind(table);
+        drain(counters);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            ids.add(item());
+        }
+        table.down = true; // the outage write-behind exists to absorb
+        for (String id : ids) {
+            increment(counters, id, "views", 3);
+        }
+        String filler = "shared-test:filler:" + UUID.randomUUID() + ":";
+        String value = "x".repeat(10_000);
+        long used = Long.parseLong(info("used_memory"));
+        long evictedBefore = Long.parseLong(info("evicted_keys"));
+        config("maxmemory-policy", "volatile-lru");
+        config("maxmemory", String.valueOf(used + 2_000_000));
+        try {
+            for (int i = 0; i < 600; i++) { // 6 MB of keys with a TTL into 2 MB of room
+                store.command(io.vertx.mutiny.redis.client.Command.SET, List.of(filler + i, value, "EX", "600"))
+                        .await().atMost(Duration.ofSeconds(5));
+            }
+            assertThat(Long.parseLong(info("evicted_keys"))).as("Redis evicted keys").isGreaterThan(evictedBefore);
+        } finally {
+            config("maxmemory", "0");
+            config("maxmemory-policy", "noeviction");
+            for (int i = 0; i < 600; i++) {
+                store.delete(List.of(filler + i)).await().atMost(Duration.ofSeconds(5));
+            }
+        }
+        table.down = false;
+        drain(counters);
+        long landed = ids.stream().filter(id -> table.value(id, "views") == 3).count();
+        assertEquals(40, landed, "items whose acknowledged increments reached the database");
+    }
+
+    private void config(String name, String value) {
+        store.command(io.vertx.mutiny.redis.client.Command.CONFIG, List.of("SET", name, value))
+                .await().atMost(Duration.ofSeconds(5));
+    }
+
+    private String info(String field) {
+        String info = store.command(io.vertx.mutiny.redis.client.Command.INFO, List.of("all"))
+                .await().atMost(Duration.ofSeconds(5)).toString();
+        return info.lines().filter(line -> line.startsWith(field + ":")).findFirst().orElseThrow()
+                .substring(field.length() + 1).strip();
     }
 }
