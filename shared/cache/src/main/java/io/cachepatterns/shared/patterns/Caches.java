@@ -136,7 +136,7 @@ public class Caches {
 
     /** A ranking kept write-through in a Redis sorted set, rebuilt from the database when Redis lost it. */
     public SortedSetWriteThrough sortedSetWriteThrough(String name) {
-        return new SortedSetWriteThrough(service, name, store, metrics);
+        return new SortedSetWriteThrough(service, name, config.cache(name).settings(), store, metrics);
     }
 
     /**

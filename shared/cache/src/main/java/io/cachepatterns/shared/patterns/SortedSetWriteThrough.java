@@ -1,11 +1,17 @@
 package io.cachepatterns.shared.patterns;
 
+import io.cachepatterns.shared.core.CacheSettings;
 import io.cachepatterns.shared.core.LuaScript;
 import io.cachepatterns.shared.core.RedisStore;
+import io.cachepatterns.shared.core.VertxContexts;
 import io.cachepatterns.shared.metrics.CacheMetrics;
+import io.cachepatterns.shared.stampede.Lease;
+import io.cachepatterns.shared.stampede.SingleFlight;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Tags;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Response;
 import java.time.Duration;
@@ -21,12 +27,23 @@ import org.jboss.logging.Logger;
  *
  * <p><b>Trade-off.</b> A score write pays both stores; a rank read costs one Redis command, however many players.
  *
- * <p><b>Guarantees.</b> Scores only ever rise ({@code ZADD GT}): a rebuild racing a new score, or two writers racing
- * each other, can never lower a member's score. A set is read only while its completeness marker exists; the marker
- * is set by a full rebuild from the database, so a set that Redis lost and one write re-created is never mistaken
- * for the whole ranking. If adding a score fails after its commit, the marker is dropped (retried in the
- * background) and the next read rebuilds the set. While Redis fails, ranks are computed from the database (slower,
- * never wrong). Nothing is lost: the database holds every score.
+ * <p><b>Guarantees.</b>
+ * <ul>
+ *   <li>Scores only ever rise ({@code ZADD GT}): a rebuild racing a new score, or two writers racing each other,
+ *       can never lower a member's score.</li>
+ *   <li>A set is read only while its completeness marker exists; the marker is set by a full rebuild from the
+ *       database, so a set that Redis lost and one write re-created is never mistaken for the whole ranking.</li>
+ *   <li>A write that could not reach the set is never masked by a rebuild: the failure drops the marker and raises
+ *       the set's generation, and a rebuild marks the set complete only if the generation is still the one it
+ *       began under. The marker itself lives {@code ttl} (an hour by default), so even a failure that could not
+ *       reach Redis at all is repaired by the next rebuild within that time.</li>
+ *   <li>One rebuild of a set at a time across instances (a lease); others wait briefly for it, or answer from the
+ *       database meanwhile.</li>
+ *   <li>Reading a ranking that does not exist leaves only a short-lived marker ({@code absent-ttl}), no set.</li>
+ *   <li>While Redis fails, ranks are computed from the database (slower, never wrong), on a worker thread: never
+ *       a whole ranking sorted on the event loop.</li>
+ * </ul>
+ * Nothing is lost: the database holds every score.
  */
 public class SortedSetWriteThrough {
 
@@ -35,7 +52,11 @@ public class SortedSetWriteThrough {
     private static final Logger LOG = Logger.getLogger(SortedSetWriteThrough.class);
     private static final LuaScript TOP = LuaScript.load("/io/cachepatterns/shared/core/ranking-top.lua");
     private static final LuaScript RANK = LuaScript.load("/io/cachepatterns/shared/core/ranking-rank.lua");
+    private static final LuaScript COMPLETE = LuaScript.load("/io/cachepatterns/shared/core/ranking-complete.lua");
+    private static final LuaScript INCOMPLETE = LuaScript.load(
+            "/io/cachepatterns/shared/core/ranking-incomplete.lua");
     private static final int REBUILD_CHUNK = 1000;
+    private static final Duration REBUILD_POLL = Duration.ofMillis(20);
 
     /** A member and its score, as the database has it. */
     public record Scored(String member, long score) {
@@ -48,16 +69,26 @@ public class SortedSetWriteThrough {
     private final String name;
     private final String keyPrefix;
     private final RedisStore store;
-    private final Counter rebuilds;
+    private final Counter rebuildCount;
     private final Counter writeFailures;
     private final Counter degraded;
+    private final CacheSettings settings;
+    private final Lease lease;
+    private final SingleFlight<Void> rebuilds = new SingleFlight<>();
 
-    public SortedSetWriteThrough(String service, String name, RedisStore store, CacheMetrics metrics) {
+    /**
+     * @param settings {@code ttl}: how long a rebuilt set is trusted before the next rebuild; {@code absent-ttl}: the
+     *                 same for a ranking with no scores; {@code lease-time} and {@code lease-wait}: the rebuild lease
+     */
+    public SortedSetWriteThrough(String service, String name, CacheSettings settings, RedisStore store,
+                                 CacheMetrics metrics) {
         this.name = name;
         this.keyPrefix = service + ":" + name + ":v1:{";
         this.store = store;
+        this.settings = settings;
+        this.lease = new Lease(store);
         Tags tags = Tags.of("cache", name, "pattern", PATTERN);
-        this.rebuilds = metrics.registry().counter(CacheMetrics.SORTED_SET_REBUILDS, tags);
+        this.rebuildCount = metrics.registry().counter(CacheMetrics.SORTED_SET_REBUILDS, tags);
         this.writeFailures = metrics.registry().counter(CacheMetrics.WRITE_FAILURES, tags);
         this.degraded = metrics.registry().counter(CacheMetrics.DEGRADED, tags);
     }
@@ -79,13 +110,8 @@ public class SortedSetWriteThrough {
     public Uni<List<Ranked>> top(String set, int limit, Supplier<Uni<List<Scored>>> all) {
         return readComplete(set, all, () -> store.eval(TOP, keys(set), List.of(limit - 1)))
                 .map(SortedSetWriteThrough::ranked)
-                .onFailure().recoverWithUni(failure -> {
-                    degraded.increment();
-                    return Uni.createFrom().deferred(() -> all.get()).map(scores -> {
-                        List<Ranked> ranking = rankedFromDatabase(scores);
-                        return ranking.subList(0, Math.min(limit, ranking.size()));
-                    });
-                });
+                .onFailure().recoverWithUni(failure -> fromDatabase(all, ranking ->
+                        ranking.subList(0, Math.min(limit, ranking.size()))));
     }
 
     /** A member's rank and score, or {@code null} if it has none. */
@@ -93,28 +119,64 @@ public class SortedSetWriteThrough {
         return readComplete(set, all, () -> store.eval(RANK, keys(set), List.of(member)))
                 .map(reply -> reply.size() == 0 ? null : new Ranked(reply.get(0).toLong() + 1, member,
                         (long) Double.parseDouble(reply.get(1).toString())))
-                .onFailure().recoverWithUni(failure -> {
-                    degraded.increment();
-                    return Uni.createFrom().deferred(() -> all.get()).map(scores -> rankedFromDatabase(scores)
-                            .stream().filter(ranked -> ranked.member().equals(member)).findFirst().orElse(null));
+                .onFailure().recoverWithUni(failure -> fromDatabase(all, ranking -> ranking.stream()
+                        .filter(ranked -> ranked.member().equals(member)).findFirst().orElse(null)));
+    }
+
+    /** Without Redis: the whole ranking from the database, sorted on a worker thread, not on the event loop. */
+    private <R> Uni<R> fromDatabase(Supplier<Uni<List<Scored>>> all, java.util.function.Function<List<Ranked>, R> pick) {
+        degraded.increment();
+        Context context = VertxContexts.current();
+        return Uni.createFrom().deferred(() -> all.get())
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .map(scores -> pick.apply(rankedFromDatabase(scores)))
+                .emitOn(command -> {
+                    if (context == null) {
+                        command.run();
+                    } else {
+                        context.runOnContext(ignored -> command.run());
+                    }
                 });
     }
 
-    /** One script call on the common path; a missing marker means: rebuild, then read again. */
+    /**
+     * One script call on the common path; a missing marker means: rebuild (one at a time: per instance, a single
+     * flight; across instances, a lease), then read again. A read that still finds no marker (another instance's
+     * rebuild outlasted the wait, or a write raised the generation meanwhile) answers from the database.
+     */
     private Uni<Response> readComplete(String set, Supplier<Uni<List<Scored>>> all, Supplier<Uni<Response>> read) {
         return read.get().flatMap(reply -> reply != null
                 ? Uni.createFrom().item(reply)
-                : rebuild(set, all).flatMap(ignored -> read.get())
-                        .onItem().ifNull().failWith(() -> new IllegalStateException(set + " was dropped again")));
+                : rebuilds.run(set, () -> rebuildUnderLease(set, all)).flatMap(ignored -> read.get())
+                        .onItem().ifNull().failWith(() -> new IllegalStateException(set + " is not complete yet")));
+    }
+
+    private Uni<Void> rebuildUnderLease(String set, Supplier<Uni<List<Scored>>> all) {
+        String leaseKey = key(set) + ":rebuilding";
+        return lease.tryAcquire(leaseKey, settings.leaseTime()).flatMap(token -> token == null
+                ? awaitMarker(set, System.nanoTime() + settings.leaseWait().toNanos())
+                : rebuild(set, all).onTermination().call(() -> lease.release(leaseKey, token)));
+    }
+
+    /** Another instance is rebuilding: wait for its marker, at most until {@code deadline}. */
+    private Uni<Void> awaitMarker(String set, long deadline) {
+        return store.get(marker(set)).flatMap(marked -> {
+            if (marked != null || System.nanoTime() >= deadline) {
+                return Uni.createFrom().voidItem();
+            }
+            return VertxContexts.sleep(VertxContexts.current(), REBUILD_POLL)
+                    .flatMap(ignored -> awaitMarker(set, deadline));
+        });
     }
 
     /**
      * Adds every score from the database ({@code ZADD GT}: a score written meanwhile is never lowered), then marks
-     * the set complete. A write that commits during the rebuild adds its own score either way.
+     * the set complete, if no write failed to reach it meanwhile (the generation). A write that commits during the
+     * rebuild adds its own score either way.
      */
     private Uni<Void> rebuild(String set, Supplier<Uni<List<Scored>>> all) {
-        rebuilds.increment();
-        return Uni.createFrom().deferred(() -> all.get()).flatMap(scores -> {
+        rebuildCount.increment();
+        return store.get(generation(set)).flatMap(seen -> Uni.createFrom().deferred(all::get).flatMap(scores -> {
             Uni<Void> chain = Uni.createFrom().voidItem();
             for (int from = 0; from < scores.size(); from += REBUILD_CHUNK) {
                 List<Object> args = new ArrayList<>(List.of(key(set), "GT"));
@@ -124,12 +186,15 @@ public class SortedSetWriteThrough {
                 }
                 chain = chain.flatMap(ignored -> store.command(Command.ZADD, args).replaceWithVoid());
             }
-            return chain.flatMap(ignored -> store.command(Command.SET, List.of(marker(set), "1")).replaceWithVoid());
-        });
+            Duration trusted = scores.isEmpty() ? settings.absentTtl() : settings.ttl();
+            return chain.flatMap(ignored -> store.eval(COMPLETE, List.of(marker(set), generation(set)),
+                    List.of(seen == null ? "" : seen.toString(), Math.max(1, trusted.toMillis())))).replaceWithVoid();
+        }));
     }
 
-    private void markIncomplete(String set) {
-        store.command(Command.DEL, List.of(marker(set)))
+    /** For a write whose score could not be added after its commit; also for tests. */
+    public void markIncomplete(String set) {
+        store.eval(INCOMPLETE, List.of(marker(set), generation(set)), List.of())
                 .onFailure().retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).atMost(20)
                 .subscribe().with(ignored -> { }, failure -> LOG.errorf(
                         "ranking %s: could not mark %s for rebuild; its ranks may miss a score", name, set));
@@ -162,6 +227,10 @@ public class SortedSetWriteThrough {
 
     private String marker(String set) {
         return key(set) + ":complete";
+    }
+
+    private String generation(String set) {
+        return key(set) + ":gen";
     }
 
     private String key(String set) {

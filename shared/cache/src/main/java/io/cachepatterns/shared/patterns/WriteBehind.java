@@ -42,7 +42,8 @@ import org.jboss.logging.Logger;
  *   <li>Nothing acknowledged is lost when the service dies: one Lua script updates the cached value and makes sure
  *       the log names it before the caller is answered. An entry is settled only after the database transaction
  *       that wrote the value has committed: if the value was written again since the flush read it, a new entry
- *       takes over the marker, else the marker goes; only then is the entry acknowledged (XACK, then deleted).
+ *       takes over the marker, else the marker goes; only then is the entry acknowledged and deleted (XACK and
+ *       XDEL in one script).
  *       Entries a dead instance left unacknowledged are claimed by another after {@code claim-idle}
  *       (XAUTOCLAIM).</li>
  *   <li>Nothing is counted twice, and a later value never loses to an earlier one: rows carry absolute values and
@@ -76,6 +77,7 @@ public class WriteBehind {
             "/io/cachepatterns/shared/core/write-behind-increment.lua");
     private static final LuaScript READ = LuaScript.load("/io/cachepatterns/shared/core/write-behind-read.lua");
     private static final LuaScript SETTLE = LuaScript.load("/io/cachepatterns/shared/core/write-behind-settle.lua");
+    private static final LuaScript ACK = LuaScript.load("/io/cachepatterns/shared/core/write-behind-ack.lua");
     private static final LuaScript RELEASE = LuaScript.load("/io/cachepatterns/shared/core/write-behind-release.lua");
     /** Values one flush script handles at most: a script holds Redis while it runs, so each one stays short. */
     private static final int SCRIPT_CHUNK = 256;
@@ -179,6 +181,8 @@ public class WriteBehind {
     private final Counter lost;
     private final Timer flushLag;
     private volatile boolean groupReady;
+    private volatile String claimCursor = "0-0";
+    private volatile long lastConsumerCleanup = System.nanoTime();
     private volatile boolean running;
     private volatile Duration backoff = Duration.ZERO;
 
@@ -243,7 +247,7 @@ public class WriteBehind {
         }
         return store.eval(INCREMENT, List.of(valueKey(id), log), args).flatMap(reply -> reply == null
                 // Not cached: load from the database first, so that the count goes on from there.
-                ? cacheFromDatabase(id).flatMap(ignored -> incrementTogether(id, increments))
+                ? cacheFromDatabase(id, true).flatMap(ignored -> incrementTogether(id, increments))
                 : Uni.createFrom().item(withAllFields(fieldMap(reply))));
     }
 
@@ -251,7 +255,7 @@ public class WriteBehind {
     public Uni<Map<String, Long>> read(String id) {
         return store.command(Command.HGETALL, List.of(valueKey(id))).flatMap(reply -> {
             Map<String, Long> values = fieldMap(reply);
-            return values.isEmpty() ? cacheFromDatabase(id) : Uni.createFrom().item(withAllFields(values));
+            return values.isEmpty() ? cacheFromDatabase(id, false) : Uni.createFrom().item(withAllFields(values));
         });
     }
 
@@ -278,7 +282,8 @@ public class WriteBehind {
                     return List.copyOf(all.values());
                 })))
                 .flatMap(this::apply)
-                .call(this::observeBacklog);
+                .call(this::observeBacklog)
+                .call(this::removeIdleConsumers);
     }
 
     /** Starts flushing every {@code write-delay}, backing off exponentially while flushes fail. */
@@ -557,11 +562,9 @@ public class WriteBehind {
 
     /** XACK, then XDEL: the log keeps only what is not yet in the database. */
     private Uni<Void> acknowledge(List<String> streamIds) {
-        List<Object> ack = new ArrayList<>(List.of(log, GROUP));
-        ack.addAll(streamIds);
-        List<Object> del = new ArrayList<>(List.of(log));
-        del.addAll(streamIds);
-        return store.command(Command.XACK, ack).flatMap(ignored -> store.command(Command.XDEL, del)).replaceWithVoid();
+        List<Object> args = new ArrayList<>(List.of(GROUP));
+        args.addAll(streamIds);
+        return store.eval(ACK, List.of(log), args).replaceWithVoid();
     }
 
     private Uni<List<Entry>> readGroup(String from) {
@@ -569,9 +572,48 @@ public class WriteBehind {
                 "STREAMS", log, from)).map(this::streamEntries);
     }
 
+    /**
+     * Claims entries that another consumer has held unacknowledged for {@code claim-idle}, a batch at a time,
+     * following XAUTOCLAIM's cursor across flushes so that a long list of pending entries is walked once rather
+     * than from its start every time; back to the start when the cursor comes round.
+     */
     private Uni<List<Entry>> claimIdle() {
-        return store.command(Command.XAUTOCLAIM, List.of(log, GROUP, consumer, spec.claimIdle().toMillis(), "0-0",
-                "COUNT", spec.batchSize())).map(reply -> reply == null ? List.of() : entries(reply.get(1)));
+        return store.command(Command.XAUTOCLAIM, List.of(log, GROUP, consumer, spec.claimIdle().toMillis(),
+                claimCursor, "COUNT", spec.batchSize())).map(reply -> {
+                    if (reply == null) {
+                        return List.<Entry>of();
+                    }
+                    claimCursor = reply.get(0).toString();
+                    return entries(reply.get(1));
+                });
+    }
+
+    /**
+     * Removes consumers of the group that own no entry and have not read for four times {@code claim-idle}: each
+     * instance start adds one ({@code c-<uuid>}), and without this the group would list every instance that ever
+     * ran. One that owns entries stays until they are claimed from it; a live one that was removed is added again
+     * by its next read.
+     */
+    private Uni<Void> removeIdleConsumers() {
+        Duration idleConsumer = spec.claimIdle().multipliedBy(4);
+        if (System.nanoTime() - lastConsumerCleanup < idleConsumer.toNanos()) {
+            return Uni.createFrom().voidItem();
+        }
+        lastConsumerCleanup = System.nanoTime();
+        return store.command(Command.XINFO, List.of("CONSUMERS", log, GROUP)).flatMap(reply -> {
+            List<Uni<Response>> removals = new ArrayList<>();
+            for (Response info : reply) {
+                String name = field(info, "name");
+                String owned = field(info, "pending");
+                String idle = field(info, "idle");
+                if (name != null && !consumer.equals(name) && "0".equals(owned) && idle != null
+                        && Long.parseLong(idle) >= idleConsumer.toMillis()) {
+                    removals.add(store.command(Command.XGROUP, List.of("DELCONSUMER", log, GROUP, name)));
+                }
+            }
+            return removals.isEmpty() ? Uni.createFrom().voidItem()
+                    : Uni.join().all(removals).andCollectFailures().replaceWithVoid();
+        }).onFailure().recoverWithNull();
     }
 
     private Uni<Void> ensureGroup() {
@@ -600,9 +642,17 @@ public class WriteBehind {
         return pending.get();
     }
 
-    private Uni<Map<String, Long>> cacheFromDatabase(String id) {
+    /**
+     * Loads a value from the database and caches it, so that counting goes on from there. A read of a value the
+     * database does not have caches nothing ({@code forWrite} false): anonymous reads of made-up ids must not fill
+     * Redis with zeros.
+     */
+    private Uni<Map<String, Long>> cacheFromDatabase(String id, boolean forWrite) {
         return loader.load(id).flatMap(loaded -> {
             Map<String, Long> values = withAllFields(loaded == null ? Map.of() : loaded);
+            if (loaded == null && !forWrite) {
+                return Uni.createFrom().item(values);
+            }
             List<Object> args = new ArrayList<>(List.of(VALUE_TTL.toMillis()));
             values.forEach((field, value) -> {
                 args.add(field);
@@ -635,6 +685,18 @@ public class WriteBehind {
             entries.add(new Entry(entry.get(0).toString(), rawFields(entry.get(1)).get("id")));
         }
         return entries;
+    }
+
+    /** A field of a reply that is a map (RESP3) or a flat list of pairs (RESP2); {@code null} if absent. */
+    private static String field(Response reply, String name) {
+        try {
+            if (reply.containsKey(name)) {
+                return reply.get(name).toString();
+            }
+        } catch (UnsupportedOperationException notAMap) {
+            // RESP2: a flat list
+        }
+        return rawFields(reply).get(name);
     }
 
     private static Map<String, String> rawFields(Response pairs) {

@@ -471,4 +471,30 @@ class WriteBehindTest {
         return info.lines().filter(line -> line.startsWith(field + ":")).findFirst().orElseThrow()
                 .substring(field.length() + 1).strip();
     }
+
+    @Test
+    void consumersOfInstancesThatAreGoneAreRemovedOnceTheyOwnNothing() {
+        Table table = new Table();
+        for (int i = 0; i < 3; i++) {
+            drain(writeBehind(table)); // three instances that read the log once, then went away
+        }
+        WriteBehind survivor = writeBehind(table);
+        String id = item();
+        increment(survivor, id, "views", 1);
+        drain(survivor); // with claim-idle 0 s here, consumers idle for 0 s that own nothing may go
+        long consumers = store.command(io.vertx.mutiny.redis.client.Command.XINFO,
+                List.of("CONSUMERS", KEYS + "log", WriteBehind.GROUP)).await().atMost(Duration.ofSeconds(5)).size();
+        assertEquals(1, consumers, "only the flushing instance's consumer is left");
+        assertEquals(1, table.value(id, "views"));
+    }
+
+    @Test
+    void readingValuesThatDoNotExistCachesNothing() {
+        WriteBehind counters = writeBehind(new Table());
+        for (int i = 0; i < 100; i++) {
+            String unknown = item();
+            assertEquals(Map.of("views", 0L, "likes", 0L), counters.read(unknown).await().atMost(Duration.ofSeconds(5)));
+            assertEquals(-2, ttlOf(unknown), "no key for an id nobody wrote");
+        }
+    }
 }
