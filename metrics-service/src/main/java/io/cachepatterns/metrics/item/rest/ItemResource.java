@@ -12,6 +12,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
+import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.RestResponse;
@@ -23,6 +24,7 @@ public class ItemResource {
 
     private static final int MAX_COUNT = 1000;
     private static final int MAX_BULK = 100;
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     private final CounterService counters;
 
@@ -30,23 +32,34 @@ public class ItemResource {
         this.counters = counters;
     }
 
+    /**
+     * {@code Idempotency-Key} (optional, as in the IETF httpapi draft): a retry with the same key is applied once
+     * and answered as the first was, with {@code Idempotent-Replayed: true}. Without it, a retry after a 503 may
+     * count twice: the write may have reached Redis just as its answer timed out.
+     */
     @POST
     @Path("/{itemId}/views")
-    public Uni<RestResponse<ItemCounter>> view(@RestPath String itemId, @RestQuery String count) {
-        return accepted(counters.add(itemId(itemId), "views", Params.intBetween("count", count, 1, 1, MAX_COUNT)));
+    public Uni<RestResponse<ItemCounter>> view(@RestPath String itemId, @RestQuery String count,
+                                               @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey) {
+        return accepted(counters.add(itemId(itemId), "views", Params.intBetween("count", count, 1, 1, MAX_COUNT),
+                idempotencyKey(idempotencyKey)));
     }
 
     @POST
     @Path("/{itemId}/likes")
-    public Uni<RestResponse<ItemCounter>> like(@RestPath String itemId, @RestQuery String count) {
-        return accepted(counters.add(itemId(itemId), "likes", Params.intBetween("count", count, 1, 1, MAX_COUNT)));
+    public Uni<RestResponse<ItemCounter>> like(@RestPath String itemId, @RestQuery String count,
+                                               @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey) {
+        return accepted(counters.add(itemId(itemId), "likes", Params.intBetween("count", count, 1, 1, MAX_COUNT),
+                idempotencyKey(idempotencyKey)));
     }
 
     /** Unlike: a like count never goes below zero. */
     @DELETE
     @Path("/{itemId}/likes")
-    public Uni<RestResponse<ItemCounter>> unlike(@RestPath String itemId, @RestQuery String count) {
-        return accepted(counters.add(itemId(itemId), "likes", -Params.intBetween("count", count, 1, 1, MAX_COUNT)));
+    public Uni<RestResponse<ItemCounter>> unlike(@RestPath String itemId, @RestQuery String count,
+                                                 @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey) {
+        return accepted(counters.add(itemId(itemId), "likes", -Params.intBetween("count", count, 1, 1, MAX_COUNT),
+                idempotencyKey(idempotencyKey)));
     }
 
     @GET
@@ -72,8 +85,22 @@ public class ItemResource {
         return counters.top(by, Params.intBetween("limit", limit, 10, 1, 100));
     }
 
-    private static Uni<RestResponse<ItemCounter>> accepted(Uni<ItemCounter> write) {
-        return write.map(values -> RestResponse.status(RestResponse.Status.ACCEPTED, values));
+    private static Uni<RestResponse<ItemCounter>> accepted(Uni<CounterService.Added> write) {
+        return write.map(added -> added.replayed()
+                ? RestResponse.ResponseBuilder.create(RestResponse.Status.ACCEPTED, added.counter())
+                        .header("Idempotent-Replayed", "true").build()
+                : RestResponse.status(RestResponse.Status.ACCEPTED, added.counter()));
+    }
+
+    /** 1 to 255 visible ASCII characters (a UUID, say); absent: no idempotency. */
+    private static String idempotencyKey(String raw) {
+        if (raw == null) {
+            return null;
+        }
+        if (!raw.matches("[\\x21-\\x7E]{1,255}")) {
+            throw ProblemException.badRequest(IDEMPOTENCY_KEY, "must be 1 to 255 visible ASCII characters");
+        }
+        return raw;
     }
 
     private static String itemId(String raw) {

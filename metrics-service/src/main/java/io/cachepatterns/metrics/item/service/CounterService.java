@@ -50,18 +50,26 @@ public class CounterService {
         }
     }
 
-    /** Adds to a counter (a negative {@code by} takes away; never below zero) and answers the new values. */
-    public Uni<ItemCounter> add(String itemId, String field, long by) {
+    /** An increment's answer, and whether it repeats the first answer to a retried request. */
+    public record Added(ItemCounter counter, boolean replayed) {
+    }
+
+    /**
+     * Adds to a counter (a negative {@code by} takes away; never below zero) and answers the new values. With an
+     * {@code idempotencyKey}, a retry of the same request is applied once and answered as the first time.
+     */
+    public Uni<Added> add(String itemId, String field, long by, String idempotencyKey) {
         if (!config.writeBehind()) {
             return repository.incrementDirectly(itemId, field.equals("views") ? by : 0, field.equals("likes") ? by : 0)
-                    .map(values -> ItemCounter.of(itemId, values));
+                    .map(values -> new Added(ItemCounter.of(itemId, values), false));
         }
         Map<String, Long> increment = new HashMap<>();
         increment.put(field, by);
-        return counters.increment(itemId, increment)
-                .map(values -> ItemCounter.of(itemId, values))
+        return counters.increment(itemId, increment, idempotencyKey)
+                .map(applied -> new Added(ItemCounter.of(itemId, applied.values()), applied.replayed()))
                 // Without Redis a write cannot be made durable before the answer: refuse it rather than lose it.
-                .onFailure(failure -> !(failure instanceof IllegalArgumentException)).transform(failure ->
+                .onFailure(failure -> !(failure instanceof IllegalArgumentException)
+                        && !(failure instanceof ProblemException)).transform(failure ->
                         ProblemException.unavailable("counters cannot be written right now; try again shortly"));
     }
 

@@ -68,6 +68,10 @@ public interface CacheConfig {
         @WithDefault("1s")
         Duration writeDelay();
 
+        /** Write-behind: how long an {@code Idempotency-Key} is remembered, so that a retry is applied only once. */
+        @WithDefault("24h")
+        Duration idempotencyTtl();
+
         /** Write-behind: how many log entries one flush reads at most. */
         @WithDefault("5000")
         int batchSize();

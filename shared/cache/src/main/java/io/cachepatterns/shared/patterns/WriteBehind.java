@@ -5,6 +5,7 @@ import io.cachepatterns.shared.core.LuaScript;
 import io.cachepatterns.shared.core.RedisErrors;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.metrics.CacheMetrics;
+import io.cachepatterns.shared.problem.ProblemException;
 import io.cachepatterns.shared.stampede.GroupCommit;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -19,6 +20,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -227,9 +229,46 @@ public class WriteBehind {
         return groupCommit.submit(id, increments);
     }
 
+    /** What an increment answered: the values after it, and whether it was a retry answered as the first time. */
+    public record Applied(Map<String, Long> values, boolean replayed) {
+    }
+
+    /**
+     * {@link #increment}, applied at most once for {@code idempotencyKey} (a client's {@code Idempotency-Key},
+     * unique per value): a retry with the same key, within {@code idempotency-ttl}, applies nothing and answers as
+     * the first call did. The answer is stored with the increment, in the same script, so no failure in between
+     * can apply a write without its record. {@code null}: no key, as {@link #increment}. A key used before for
+     * other increments of this value fails with a 422 problem.
+     */
+    public Uni<Applied> increment(String id, Map<String, Long> increments, String idempotencyKey) {
+        if (idempotencyKey == null) {
+            return increment(id, increments).map(values -> new Applied(values, false));
+        }
+        increments.keySet().forEach(this::requireField);
+        // Alone, not in a group commit: the record answers for this request's increments only.
+        List<Object> args = new ArrayList<>(List.of(id, 1, new TreeMap<>(increments).toString(),
+                spec.idempotencyTtl().toMillis()));
+        increments.forEach((field, delta) -> {
+            args.add(field);
+            args.add(delta);
+        });
+        return incrementOnce(id, idempotencyKey, args);
+    }
+
+    private Uni<Applied> incrementOnce(String id, String idempotencyKey, List<Object> args) {
+        return store.eval(INCREMENT, List.of(valueKey(id), log, keyPrefix + "idem:" + id + ":" + idempotencyKey), args)
+                .onFailure(failure -> "IDEMPOTENCY".equals(RedisErrors.replyCode(failure))).transform(failure ->
+                        ProblemException.unprocessable("Idempotency-Key",
+                                "this key was used before for a different request; use a new key for a new request"))
+                .flatMap(reply -> reply == null
+                        ? cacheFromDatabase(id, true).flatMap(ignored -> incrementOnce(id, idempotencyKey, args))
+                        : Uni.createFrom().item(new Applied(withAllFields(fieldMap(reply)),
+                                reply.size() > 0 && "~replayed".equals(reply.get(0).toString()))));
+    }
+
     /** One script call for the increments of one value, applied in order as if one after the other. */
     private Uni<Map<String, Long>> incrementTogether(String id, List<Map<String, Long>> increments) {
-        List<Object> args = new ArrayList<>(List.of(id, increments.size()));
+        List<Object> args = new ArrayList<>(List.of(id, increments.size(), "", 0));
         // Consecutive additions to one field add up to one step; a subtraction stays a step of its own, since it
         // may hit the floor of zero (-1 then +1 from zero ends at 1, not at 0).
         Map<String, Integer> lastStepOf = new HashMap<>();

@@ -30,6 +30,12 @@ public class ProblemException extends RuntimeException {
                 List.of(new Problem.FieldError(field, detail))));
     }
 
+    /** 422: the request is well formed but cannot be applied as it stands (an idempotency key reused). */
+    public static ProblemException unprocessable(String field, String detail) {
+        return new ProblemException(Problem.ofFields(422, "Unprocessable Content", detail,
+                List.of(new Problem.FieldError(field, detail))));
+    }
+
     public static ProblemException unauthorized(String detail) {
         return new ProblemException(Problem.of(401, "Unauthorized", detail));
     }

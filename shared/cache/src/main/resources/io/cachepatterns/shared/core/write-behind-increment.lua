@@ -6,15 +6,33 @@
 -- records its id in the hash's '~marker' field; later writes find the marker and append nothing. A flush reads the
 -- values when it runs, so the log stays as long as the number of dirty keys however many writes arrive, and however
 -- long the database is away. '~revision' counts the hash's writes; it orders the snapshots a flush takes.
--- KEYS[1] value hash, KEYS[2] log stream (same hash tag)
+--
+-- With an idempotency record (KEYS[3]: a client's Idempotency-Key for this value), the write is applied at most once
+-- however often the client retries it: the first application stores its answer in the record, in the same step, and
+-- a retry finds the record and gets that answer back, applying nothing. The record expires after its TTL.
+-- KEYS[1] value hash, KEYS[2] log stream, KEYS[3] (optional) idempotency record; all with one hash tag
 -- ARGV[1] the value's id, ARGV[2] how many callers' writes these are (their increments come together when they
--- arrive at once), then pairs: field, increment, applied in order
+-- arrive at once), ARGV[3] the request's fingerprint and ARGV[4] the record's TTL in ms (with KEYS[3]), then pairs:
+-- field, increment, applied in order
 -- Returns false if the hash is not cached (the caller loads it from the database first, so that an increment
--- never starts from zero), else the hash: {field, value, ...}, the '~' bookkeeping fields included.
+-- never starts from zero), else the hash: {field, value, ...}, the '~' bookkeeping fields included; a retry gets
+-- {'~replayed', '1', the first answer's fields}; a key used before for another request, an IDEMPOTENCY error.
+if KEYS[3] then
+  local seen = redis.call('HGET', KEYS[3], '~fingerprint')
+  if seen and seen ~= ARGV[3] then
+    return redis.error_reply('IDEMPOTENCY this Idempotency-Key was used for a different request')
+  end
+  if seen then
+    local first = redis.call('HGETALL', KEYS[3])
+    table.insert(first, 1, '1')
+    table.insert(first, 1, '~replayed')
+    return first
+  end
+end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return false
 end
-for i = 3, #ARGV, 2 do
+for i = 5, #ARGV, 2 do
   local value = redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
   if value < 0 then
     redis.call('HSET', KEYS[1], ARGV[i], 0) -- a counter never goes below zero
@@ -27,4 +45,9 @@ end
 -- Dirty: no TTL until the flush has it in the database (the settle script sets one again). Under a volatile-*
 -- maxmemory policy only keys with a TTL are evicted, so an acknowledged write can never be evicted before its flush.
 redis.call('PERSIST', KEYS[1])
-return redis.call('HGETALL', KEYS[1])
+local values = redis.call('HGETALL', KEYS[1])
+if KEYS[3] then
+  redis.call('HSET', KEYS[3], '~fingerprint', ARGV[3], unpack(values))
+  redis.call('PEXPIRE', KEYS[3], ARGV[4])
+end
+return values

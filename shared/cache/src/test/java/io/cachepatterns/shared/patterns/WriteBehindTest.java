@@ -497,4 +497,29 @@ class WriteBehindTest {
             assertEquals(-2, ttlOf(unknown), "no key for an id nobody wrote");
         }
     }
+
+    @Test
+    void aRetryWithTheSameIdempotencyKeyIsAppliedOnceAndAnsweredAsTheFirst() {
+        Table table = new Table();
+        WriteBehind counters = writeBehind(table);
+        String id = item();
+        String key = UUID.randomUUID().toString();
+        WriteBehind.Applied first = counters.increment(id, Map.of("views", 5L), key)
+                .await().atMost(Duration.ofSeconds(5));
+        increment(counters, id, "views", 1); // another client's write in between
+        WriteBehind.Applied retry = counters.increment(id, Map.of("views", 5L), key)
+                .await().atMost(Duration.ofSeconds(5));
+
+        assertEquals(false, first.replayed());
+        assertEquals(true, retry.replayed());
+        assertEquals(first.values(), retry.values(), "answered as the first time");
+        drain(counters);
+        assertEquals(6, table.value(id, "views"), "5 once, plus the other client's 1");
+
+        var reused = counters.increment(id, Map.of("views", 7L), key).subscribeAsCompletionStage();
+        var failure = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.CompletionException.class,
+                reused::join).getCause();
+        assertThat(failure).isInstanceOf(io.cachepatterns.shared.problem.ProblemException.class);
+        assertEquals(422, ((io.cachepatterns.shared.problem.ProblemException) failure).problem().status());
+    }
 }
