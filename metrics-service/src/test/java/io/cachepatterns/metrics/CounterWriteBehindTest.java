@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.cachepatterns.metrics.item.repository.CounterRepository;
 import io.cachepatterns.metrics.item.service.CounterService;
 import io.cachepatterns.shared.patterns.Caches;
-import io.cachepatterns.shared.patterns.WriteBehind;
+import io.cachepatterns.shared.patterns.writebehind.WriteBehind;
 import io.cachepatterns.testsupport.RealServersResource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;

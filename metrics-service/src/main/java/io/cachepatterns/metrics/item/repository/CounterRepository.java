@@ -1,7 +1,7 @@
 package io.cachepatterns.metrics.item.repository;
 
 import io.cachepatterns.metrics.item.ItemCounter;
-import io.cachepatterns.shared.patterns.WriteBehind;
+import io.cachepatterns.shared.patterns.writebehind.WriteBehind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;

@@ -2,7 +2,7 @@ package io.cachepatterns.metrics.item.rest;
 
 import io.cachepatterns.metrics.item.service.CounterService;
 import io.cachepatterns.shared.admin.AdminToken;
-import io.cachepatterns.shared.patterns.WriteBehind.DeadLetter;
+import io.cachepatterns.shared.patterns.writebehind.WriteBehind.DeadLetter;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;

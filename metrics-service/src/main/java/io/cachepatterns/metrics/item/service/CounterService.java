@@ -3,7 +3,7 @@ package io.cachepatterns.metrics.item.service;
 import io.cachepatterns.metrics.item.ItemCounter;
 import io.cachepatterns.metrics.item.repository.CounterRepository;
 import io.cachepatterns.shared.patterns.Caches;
-import io.cachepatterns.shared.patterns.WriteBehind;
+import io.cachepatterns.shared.patterns.writebehind.WriteBehind;
 import io.cachepatterns.shared.problem.ProblemException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

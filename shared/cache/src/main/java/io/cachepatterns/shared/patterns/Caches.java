@@ -8,6 +8,7 @@ import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.invalidation.ChangeChannel;
 import io.cachepatterns.shared.invalidation.InvalidationTarget;
 import io.cachepatterns.shared.metrics.CacheMetrics;
+import io.cachepatterns.shared.patterns.writebehind.WriteBehind;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;

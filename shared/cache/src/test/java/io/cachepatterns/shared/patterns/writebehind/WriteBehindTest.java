@@ -1,4 +1,6 @@
-package io.cachepatterns.shared.patterns;
+package io.cachepatterns.shared.patterns.writebehind;
+
+import io.cachepatterns.shared.patterns.Caches;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
