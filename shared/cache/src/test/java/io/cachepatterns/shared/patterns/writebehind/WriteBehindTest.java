@@ -524,4 +524,35 @@ class WriteBehindTest {
         assertThat(failure).isInstanceOf(io.cachepatterns.shared.problem.ProblemException.class);
         assertEquals(422, ((io.cachepatterns.shared.problem.ProblemException) failure).problem().status());
     }
+
+    @Test
+    void claimingFromAGoneInstanceWalksItsWholeBacklogDuringAnOutage() {
+        // Batches of 2 (this cache's setting): a dead instance's 6 entries take three claims to move over.
+        Table table = new Table();
+        WriteBehind gone = caches.writeBehind("cursor-test", FIELDS, table, table);
+        String log = "shared-test:cursor-test:v1:{wb}:log";
+        store.delete(List.of(log)).await().atMost(Duration.ofSeconds(5)); // whatever an earlier run left
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            ids.add(item());
+            gone.increment(ids.get(i), Map.of("views", 1L)).await().atMost(Duration.ofSeconds(5));
+        }
+        table.down = true;
+        for (int i = 0; i < 3; i++) {
+            gone.flushOnce().await().atMost(Duration.ofSeconds(5)); // reads all 6, writes none, then dies
+        }
+        WriteBehind survivor = caches.writeBehind("cursor-test", FIELDS, table, table);
+        for (int i = 0; i < 3; i++) {
+            survivor.flushOnce().await().atMost(Duration.ofSeconds(5)); // the database is still down
+        }
+        var pending = store.command(io.vertx.mutiny.redis.client.Command.XPENDING, List.of(log, WriteBehind.GROUP))
+                .await().atMost(Duration.ofSeconds(5));
+        assertEquals(1, pending.get(3).size(), "one consumer owns every entry: " + pending);
+        assertEquals("6", pending.get(3).get(0).get(1).toString(), "the survivor claimed all six, not the first two"
+                + " again and again");
+
+        table.down = false;
+        drain(survivor);
+        assertThat(ids).allSatisfy(id -> assertEquals(1, table.value(id, "views")));
+    }
 }
