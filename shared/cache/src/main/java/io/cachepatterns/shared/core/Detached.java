@@ -43,15 +43,6 @@ public final class Detached {
     public static <T> Uni<T> join(CompletableFuture<T> shared) {
         Uni<T> mine = Uni.createFrom().completionStage(() -> shared.thenApply(Function.identity()));
         Context context = Vertx.currentContext();
-        if (context == null) {
-            return mine;
-        }
-        return mine.emitOn(command -> {
-            if (Vertx.currentContext() == context) {
-                command.run();
-            } else {
-                context.runOnContext(ignored -> command.run());
-            }
-        });
+        return context == null ? mine : mine.emitOn(VertxContexts.on(context));
     }
 }

@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -29,6 +30,21 @@ public final class VertxContexts {
         }
         return Uni.createFrom().emitter(emitter -> context.runOnContext(ignored ->
                 work.get().subscribe().with(emitter::complete, emitter::fail)));
+    }
+
+    /**
+     * Runs tasks on {@code context}: at once when already there, else by hopping onto it; with no context, on the
+     * calling thread. For {@code Uni.emitOn}, so that a result computed elsewhere reaches its caller on its own
+     * context.
+     */
+    public static Executor on(Context context) {
+        return command -> {
+            if (context == null || Vertx.currentContext() == context) {
+                command.run();
+            } else {
+                context.runOnContext(ignored -> command.run());
+            }
+        };
     }
 
     /** Completes after {@code delay}, on {@code context} when there is one (a Vert.x timer, not a worker thread). */

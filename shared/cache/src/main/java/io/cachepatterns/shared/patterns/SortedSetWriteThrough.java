@@ -130,13 +130,7 @@ public class SortedSetWriteThrough {
         return Uni.createFrom().deferred(() -> all.get())
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .map(scores -> pick.apply(rankedFromDatabase(scores)))
-                .emitOn(command -> {
-                    if (context == null) {
-                        command.run();
-                    } else {
-                        context.runOnContext(ignored -> command.run());
-                    }
-                });
+                .emitOn(VertxContexts.on(context));
     }
 
     /**
