@@ -56,6 +56,13 @@ public interface CacheConfig {
         @WithDefault("0s")
         Duration staleGrace();
 
+        /**
+         * How long a load (the database, an upstream) may take before the read fails with a 503 problem. A source
+         * that hangs (a black-holed database) must not hold its readers, nor the load they share, for ever.
+         */
+        @WithDefault("5s")
+        Duration loadTimeout();
+
         /** Near caches: how long an in-process copy is trusted at most, even if an invalidation is lost. */
         @WithDefault("5s")
         Duration l1Ttl();
@@ -104,7 +111,8 @@ public interface CacheConfig {
         Duration refreshRetryDelay();
 
         default CacheSettings settings() {
-            return new CacheSettings(enabled(), ttl(), jitter(), absentTtl(), leaseTime(), leaseWait(), staleGrace());
+            return new CacheSettings(enabled(), ttl(), jitter(), absentTtl(), leaseTime(), leaseWait(), staleGrace(),
+                    loadTimeout());
         }
     }
 }

@@ -17,9 +17,18 @@ import java.util.concurrent.ThreadLocalRandom;
  *                   the value itself
  * @param staleGrace how long a value is kept past its TTL, to be served (marked stale) when reloading it fails;
  *                   zero turns stale-if-error off
+ * @param loadTimeout how long a load (the database, an upstream) may take before it fails, as a 503 problem: a
+ *                   source that hangs must not hold its readers, nor a load they share, for ever
  */
 public record CacheSettings(boolean enabled, Duration ttl, double jitter, Duration absentTtl, Duration leaseTime,
-                            Duration leaseWait, Duration staleGrace) {
+                            Duration leaseWait, Duration staleGrace, Duration loadTimeout) {
+
+    public static final Duration DEFAULT_LOAD_TIMEOUT = Duration.ofSeconds(5);
+
+    public CacheSettings(boolean enabled, Duration ttl, double jitter, Duration absentTtl, Duration leaseTime,
+                         Duration leaseWait, Duration staleGrace) {
+        this(enabled, ttl, jitter, absentTtl, leaseTime, leaseWait, staleGrace, DEFAULT_LOAD_TIMEOUT);
+    }
 
     /** Without stale-if-error. */
     public CacheSettings(boolean enabled, Duration ttl, double jitter, Duration absentTtl, Duration leaseTime,
@@ -35,7 +44,7 @@ public record CacheSettings(boolean enabled, Duration ttl, double jitter, Durati
             throw new IllegalArgumentException("jitter must be between 0 and 1");
         }
         if (absentTtl.isNegative() || leaseTime.isNegative() || leaseTime.isZero() || leaseWait.isNegative()
-                || staleGrace.isNegative()) {
+                || staleGrace.isNegative() || loadTimeout.isNegative() || loadTimeout.isZero()) {
             throw new IllegalArgumentException("absentTtl and leaseWait must not be negative, leaseTime positive");
         }
     }

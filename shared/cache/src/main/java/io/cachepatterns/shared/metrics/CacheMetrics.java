@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.cachepatterns.shared.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -69,9 +70,9 @@ public class CacheMetrics {
     }
 
     /** The meters of one cache, registered once so that the hot path only increments. */
-    public Meters forCache(String cache, String pattern) {
+    public Meters forCache(String cache, String pattern, Duration loadTimeout) {
         Tags tags = Tags.of("cache", cache, "pattern", pattern);
-        return new Meters(
+        return new Meters(cache, loadTimeout,
                 registry.counter(GETS, tags.and("result", "hit")),
                 registry.counter(GETS, tags.and("result", "miss")),
                 Timer.builder(LOAD).tags(tags).publishPercentileHistogram().register(registry),
@@ -128,14 +129,19 @@ public class CacheMetrics {
      * @param leaseWaitTimeouts misses that waited for another instance's load in vain and loaded themselves
      * @param staleServed       values past their TTL served because a reload failed or was under way elsewhere
      */
-    public record Meters(Counter hits, Counter misses, Timer load, Counter loadFailures, Counter staleSetsRejected,
+    public record Meters(String cache, Duration loadTimeout, Counter hits, Counter misses, Timer load, Counter loadFailures, Counter staleSetsRejected,
                          Counter degraded, Counter leaseWaitTimeouts, Counter invalidations,
                          Counter invalidationFailures, Counter staleServed) {
 
-        /** Runs a loader, recording how long it took and whether it failed. */
+        /**
+         * Runs a loader, recording how long it took and whether it failed; one that takes longer than
+         * {@code loadTimeout} fails as a 503 problem.
+         */
         public <T> Uni<T> timedLoad(Supplier<Uni<T>> loader) {
             long start = System.nanoTime();
             return Uni.createFrom().deferred(() -> loader.get())
+                    .ifNoItem().after(loadTimeout).failWith(() -> ProblemException.unavailable("cache " + cache
+                            + ": the source did not answer within " + loadTimeout.toMillis() + " ms; try again shortly"))
                     .onItemOrFailure().invoke((value, failure) -> {
                         load.record(Duration.ofNanos(System.nanoTime() - start));
                         if (failure != null) {

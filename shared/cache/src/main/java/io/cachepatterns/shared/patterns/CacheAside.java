@@ -97,7 +97,7 @@ public class CacheAside<T> implements InvalidationTarget {
         this.settings = settings;
         this.store = store;
         this.lease = new Lease(store);
-        this.meters = metrics.forCache(name, pattern);
+        this.meters = metrics.forCache(name, pattern, settings.loadTimeout());
         this.lifetime = lifetime;
     }
 

@@ -122,7 +122,7 @@ public class RefreshAhead<T> implements InvalidationTarget {
         this.lease = new Lease(store);
         this.vertx = vertx;
         this.loader = loader;
-        this.meters = metrics.forCache(name, PATTERN);
+        this.meters = metrics.forCache(name, PATTERN, settings.cache().loadTimeout());
         this.refreshMeters = metrics.forRefreshes(name, PATTERN);
     }
 

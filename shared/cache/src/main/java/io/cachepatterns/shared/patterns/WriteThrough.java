@@ -78,7 +78,7 @@ public class WriteThrough<T> implements InvalidationTarget {
         this.store = store;
         this.idOf = idOf;
         this.versionOf = versionOf;
-        this.meters = metrics.forCache(name, PATTERN);
+        this.meters = metrics.forCache(name, PATTERN, settings.loadTimeout());
         this.writeMeters = metrics.forWrites(name, PATTERN, pendingRepairs::size);
     }
 

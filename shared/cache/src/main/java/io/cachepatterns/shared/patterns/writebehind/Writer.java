@@ -125,17 +125,21 @@ final class Writer {
      * Redis with zeros.
      */
     private Uni<Map<String, Long>> cacheFromDatabase(String id, boolean forWrite) {
-        return loader.load(id).flatMap(loaded -> {
-            Map<String, Long> values = hashes.withAllFields(loaded == null ? Map.of() : loaded);
-            if (loaded == null && !forWrite) {
-                return Uni.createFrom().item(values);
-            }
-            List<Object> args = new ArrayList<>(List.of(CounterHashes.CLEAN_TTL.toMillis()));
-            values.forEach((field, value) -> {
-                args.add(field);
-                args.add(value);
-            });
-            return store.eval(INIT, List.of(hashes.valueKey(id)), args).replaceWith(values);
-        });
+        return loader.load(id)
+                .ifNoItem().after(spec.loadTimeout()).failWith(() -> ProblemException.unavailable("write-behind "
+                        + hashes.name() + ": the database did not answer within " + spec.loadTimeout().toMillis()
+                        + " ms; try again shortly"))
+                .flatMap(loaded -> {
+                    Map<String, Long> values = hashes.withAllFields(loaded == null ? Map.of() : loaded);
+                    if (loaded == null && !forWrite) {
+                        return Uni.createFrom().item(values);
+                    }
+                    List<Object> args = new ArrayList<>(List.of(CounterHashes.CLEAN_TTL.toMillis()));
+                    values.forEach((field, value) -> {
+                        args.add(field);
+                        args.add(value);
+                    });
+                    return store.eval(INIT, List.of(hashes.valueKey(id)), args).replaceWith(values);
+                });
     }
 }
