@@ -255,11 +255,7 @@ public class CacheAside<T> implements InvalidationTarget {
      * Redis is retried a few times, then counted; the old value then lives at most until its TTL ends.
      */
     public Uni<Void> invalidate(String id) {
-        if (!settings.enabled()) {
-            return Uni.createFrom().voidItem();
-        }
-        detachLoads(id);
-        return deleteEntry(store, entryKeys(id), meters, name, id);
+        return retriedAndLogged(deliver(id), meters, name, id);
     }
 
     @Override
@@ -298,22 +294,16 @@ public class CacheAside<T> implements InvalidationTarget {
     }
 
     /**
-     * Deletes one entry's keys (value, lease, …), retrying a few times, and counts the outcome. Never fails: an
-     * entry that could not be deleted lives until its TTL ends, and that is logged. Shared by the patterns that
-     * invalidate.
+     * An invalidation's {@link #deliver delivery}, retried a few times and never failing: an entry that could not
+     * be deleted lives until its TTL ends, and that is counted and logged. Shared by the patterns that invalidate.
      */
-    static Uni<Void> deleteEntry(RedisStore store, List<String> entryKeys, CacheMetrics.Meters meters, String cache,
-                                 String id) {
-        return store.delete(entryKeys)
+    static Uni<Void> retriedAndLogged(Uni<Void> delivery, CacheMetrics.Meters meters, String cache, String id) {
+        return delivery
                 .onFailure().retry().withBackOff(Duration.ofMillis(50)).atMost(INVALIDATION_ATTEMPTS - 1)
-                .onItemOrFailure().transform((deleted, failure) -> {
-                    if (failure != null) {
-                        meters.invalidationFailures().increment();
-                        LOG.warnf("cache %s: invalidation of %s failed, the old value may live until its TTL: %s",
-                                cache, id, failure.toString());
-                    } else {
-                        meters.invalidations().increment();
-                    }
+                .onFailure().recoverWithItem(failure -> {
+                    meters.invalidationFailures().increment();
+                    LOG.warnf("cache %s: invalidation of %s failed, the old value may live until its TTL: %s",
+                            cache, id, failure.toString());
                     return null;
                 });
     }

@@ -187,8 +187,7 @@ public class RefreshAhead<T> implements InvalidationTarget {
      * the change. Never fails; if Redis cannot be reached, the old value lives at most until its lifetime ends.
      */
     public Uni<Void> invalidate(String id) {
-        forgetLocally(id);
-        return CacheAside.deleteEntry(store, List.of(keys.dataKey(id), keys.leaseKey(id)), meters, name, id);
+        return CacheAside.retriedAndLogged(deliver(id), meters, name, id);
     }
 
     @Override

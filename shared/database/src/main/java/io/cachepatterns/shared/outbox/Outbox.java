@@ -2,7 +2,6 @@ package io.cachepatterns.shared.outbox;
 
 import io.cachepatterns.shared.core.Detached;
 import io.cachepatterns.shared.invalidation.Invalidation;
-import io.cachepatterns.shared.invalidation.InvalidationTarget;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.cachepatterns.shared.patterns.Caches;
 import io.micrometer.core.instrument.Counter;
@@ -133,10 +132,5 @@ public class Outbox {
                 .map(target -> target.deliver(row.invalidation().id()))
                 .orElseGet(() -> Uni.createFrom().failure(new IllegalStateException(
                         "no cache or channel named " + row.invalidation().target() + " here")));
-    }
-
-    /** For the relay: the target a row names, if this instance has it. */
-    java.util.Optional<InvalidationTarget> target(String name) {
-        return caches.target(name);
     }
 }

@@ -1,6 +1,7 @@
 package io.cachepatterns.shared.outbox;
 
 import io.cachepatterns.shared.metrics.CacheMetrics;
+import io.cachepatterns.shared.patterns.Caches;
 import io.micrometer.core.instrument.Counter;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -42,7 +43,7 @@ public class OutboxRelay {
             + " ORDER BY recorded_at LIMIT $2 FOR UPDATE SKIP LOCKED";
 
     private final Pool pool;
-    private final Outbox outbox;
+    private final Caches caches;
     private final OutboxConfig config;
     private final Vertx vertx;
     private final Counter delivered;
@@ -52,9 +53,9 @@ public class OutboxRelay {
     private final AtomicBoolean polling = new AtomicBoolean();
     private volatile long timer = -1;
 
-    public OutboxRelay(Pool pool, Outbox outbox, OutboxConfig config, Vertx vertx, CacheMetrics metrics) {
+    public OutboxRelay(Pool pool, Caches caches, OutboxConfig config, Vertx vertx, CacheMetrics metrics) {
         this.pool = pool;
-        this.outbox = outbox;
+        this.caches = caches;
         this.config = config;
         this.vertx = vertx;
         this.delivered = metrics.registry().counter(CacheMetrics.OUTBOX_DELIVERED, "path", "relay");
@@ -120,7 +121,7 @@ public class OutboxRelay {
             firstRow.putIfAbsent(key, row);
         }
         List<Uni<List<String>>> deliveries = new ArrayList<>();
-        firstRow.forEach((key, row) -> deliveries.add(outbox.target(row.getString("target"))
+        firstRow.forEach((key, row) -> deliveries.add(caches.target(row.getString("target"))
                 .map(target -> target.deliver(row.getString("item"))
                         .replaceWith(idsByInvalidation.get(key))
                         .onFailure().recoverWithItem(failure -> {
