@@ -25,7 +25,7 @@ public final class VertxContexts {
 
     /** Subscribes to {@code work} on {@code context}, directly if already there. */
     public static <T> Uni<T> runOn(Context context, Supplier<Uni<T>> work) {
-        if (context == null || Vertx.currentContext() == context) {
+        if (context == null || isOn(context)) {
             return Uni.createFrom().deferred(() -> work.get());
         }
         return Uni.createFrom().emitter(emitter -> context.runOnContext(ignored ->
@@ -39,12 +39,21 @@ public final class VertxContexts {
      */
     public static Executor on(Context context) {
         return command -> {
-            if (context == null || Vertx.currentContext() == context) {
+            if (context == null || isOn(context)) {
                 command.run();
             } else {
                 context.runOnContext(ignored -> command.run());
             }
         };
+    }
+
+    /**
+     * Whether this thread is running on {@code context}: its context is current and, for an event-loop context, the
+     * thread is an event loop. A worker thread that a task was handed to from the event loop may still report the
+     * loop's context as current; running "directly" there would leave the loop.
+     */
+    private static boolean isOn(Context context) {
+        return Vertx.currentContext() == context && (!context.isEventLoopContext() || Context.isOnEventLoopThread());
     }
 
     /** Completes after {@code delay}, on {@code context} when there is one (a Vert.x timer, not a worker thread). */

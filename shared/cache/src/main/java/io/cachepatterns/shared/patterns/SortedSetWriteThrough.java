@@ -108,29 +108,40 @@ public class SortedSetWriteThrough {
 
     /** The top {@code limit} members, rebuilding the set from {@code all} first if it is not complete. */
     public Uni<List<Ranked>> top(String set, int limit, Supplier<Uni<List<Scored>>> all) {
-        return readComplete(set, all, () -> store.eval(TOP, keys(set), List.of(limit - 1)))
-                .map(SortedSetWriteThrough::ranked)
-                .onFailure().recoverWithUni(failure -> fromDatabase(all, ranking ->
-                        ranking.subList(0, Math.min(limit, ranking.size()))));
+        return Uni.createFrom().deferred(() -> {
+            Context caller = VertxContexts.current();
+            return readComplete(set, all, () -> store.eval(TOP, keys(set), List.of(limit - 1)))
+                    .map(SortedSetWriteThrough::ranked)
+                    .onFailure().recoverWithUni(failure -> fromDatabase(caller, all, ranking ->
+                            ranking.subList(0, Math.min(limit, ranking.size()))));
+        });
     }
 
     /** A member's rank and score, or {@code null} if it has none. */
     public Uni<Ranked> rank(String set, String member, Supplier<Uni<List<Scored>>> all) {
-        return readComplete(set, all, () -> store.eval(RANK, keys(set), List.of(member)))
-                .map(reply -> reply.size() == 0 ? null : new Ranked(reply.get(0).toLong() + 1, member,
-                        (long) Double.parseDouble(reply.get(1).toString())))
-                .onFailure().recoverWithUni(failure -> fromDatabase(all, ranking -> ranking.stream()
-                        .filter(ranked -> ranked.member().equals(member)).findFirst().orElse(null)));
+        return Uni.createFrom().deferred(() -> {
+            Context caller = VertxContexts.current();
+            return readComplete(set, all, () -> store.eval(RANK, keys(set), List.of(member)))
+                    .map(reply -> reply.size() == 0 ? null : new Ranked(reply.get(0).toLong() + 1, member,
+                            (long) Double.parseDouble(reply.get(1).toString())))
+                    .onFailure().recoverWithUni(failure -> fromDatabase(caller, all, ranking -> ranking.stream()
+                            .filter(ranked -> ranked.member().equals(member)).findFirst().orElse(null)));
+        });
     }
 
-    /** Without Redis: the whole ranking from the database, sorted on a worker thread, not on the event loop. */
-    private <R> Uni<R> fromDatabase(Supplier<Uni<List<Scored>>> all, java.util.function.Function<List<Ranked>, R> pick) {
+    /**
+     * Without Redis: the whole ranking from the database, sorted on a worker thread, not on the event loop. The
+     * query runs, and the answer arrives, on the caller's context, captured when the read began: Redis' failure
+     * may be reported on another thread (a timeout, the breaker), and a reactive database session is bound to
+     * the context it was opened on.
+     */
+    private <R> Uni<R> fromDatabase(Context caller, Supplier<Uni<List<Scored>>> all,
+                                    java.util.function.Function<List<Ranked>, R> pick) {
         degraded.increment();
-        Context context = VertxContexts.current();
-        return Uni.createFrom().deferred(() -> all.get())
+        return VertxContexts.runOn(caller, all)
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .map(scores -> pick.apply(rankedFromDatabase(scores)))
-                .emitOn(VertxContexts.on(context));
+                .emitOn(VertxContexts.on(caller));
     }
 
     /**

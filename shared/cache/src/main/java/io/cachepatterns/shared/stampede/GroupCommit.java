@@ -1,5 +1,6 @@
 package io.cachepatterns.shared.stampede;
 
+import io.cachepatterns.shared.core.VertxContexts;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
@@ -82,11 +83,7 @@ public final class GroupCommit<W, R> {
 
     /** Each caller continues on its own Vert.x context, not on the one that happened to send the batch. */
     private static void answer(Waiter<?, ?> waiter, Runnable completion) {
-        if (waiter.context() == null || waiter.context() == Vertx.currentContext()) {
-            completion.run();
-        } else {
-            waiter.context().runOnContext(ignored -> completion.run());
-        }
+        VertxContexts.on(waiter.context()).execute(completion);
     }
 
     /** Keys with a write in flight now; for tests. */

@@ -8,12 +8,17 @@ import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.cachepatterns.shared.patterns.SortedSetWriteThrough.Ranked;
 import io.cachepatterns.shared.patterns.SortedSetWriteThrough.Scored;
 import io.cachepatterns.testsupport.RealServersResource;
+import io.cachepatterns.testsupport.Servers;
+import io.cachepatterns.testsupport.TestServers;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -21,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** The ranking's guarantees against a real Redis; the "database" is a list the loader reads. */
@@ -36,6 +42,9 @@ class SortedSetWriteThroughTest {
 
     @Inject
     CacheMetrics metrics;
+
+    @Inject
+    Vertx vertx;
 
     private double rebuilds() {
         return metrics.registry().get(CacheMetrics.SORTED_SET_REBUILDS).tag("cache", "boards-test").counter().count();
@@ -97,6 +106,65 @@ class SortedSetWriteThroughTest {
             long ttl = store.command(Command.PTTL, List.of(key)).await().atMost(Duration.ofSeconds(5)).toLong();
             assertThat(ttl).as("PTTL of %s (-2: no key)", key).satisfiesAnyOf(
                     t -> assertThat(t).isEqualTo(-2L), t -> assertThat(t).isBetween(0L, 60_000L));
+        }
+    }
+
+    @Test
+    void withRedisDownTheWholeRankingIsSortedOffTheEventLoopAndAnsweredOnIt() throws Exception {
+        Servers servers = TestServers.get();
+        Assumptions.assumeTrue(servers.canStopRedis(), "these servers are not ours to stop");
+        SortedSetWriteThrough boards = caches.sortedSetWriteThrough("boards-test");
+        String board = "b-" + UUID.randomUUID();
+        List<Boolean> copiedOnEventLoop = new CopyOnWriteArrayList<>();
+        // The "database" answers on the caller's thread (a reactive driver answers on the event loop); the ranking
+        // copies it before sorting, which is where we look at the thread.
+        List<Scored> scores = new AbstractList<>() {
+            @Override
+            public Scored get(int index) {
+                return new Scored("m-" + index, index);
+            }
+
+            @Override
+            public int size() {
+                return 50_000;
+            }
+
+            @Override
+            public Object[] toArray() {
+                copiedOnEventLoop.add(Context.isOnEventLoopThread());
+                return super.toArray();
+            }
+        };
+        CompletableFuture<Ranked> answer = new CompletableFuture<>();
+        List<Boolean> answeredOnEventLoop = new CopyOnWriteArrayList<>();
+
+        servers.stopRedis();
+        try {
+            vertx.getOrCreateContext().runOnContext(ignored -> boards.rank(board, "m-0",
+                    () -> Uni.createFrom().item(scores)).subscribe().with(ranked -> {
+                        answeredOnEventLoop.add(Context.isOnEventLoopThread());
+                        answer.complete(ranked);
+                    }, answer::completeExceptionally));
+            Ranked last = answer.get(10, TimeUnit.SECONDS);
+            assertEquals(50_000, last.rank(), "ranked from the database");
+        } finally {
+            servers.startRedis();
+            awaitRedisAnswers();
+        }
+        assertEquals(List.of(false), copiedOnEventLoop, "the whole ranking was sorted on a worker thread");
+        assertEquals(List.of(true), answeredOnEventLoop, "and the answer came back on the caller's event loop");
+    }
+
+    /** Until the store's breaker lets commands through again, so that the next test finds Redis as usual. */
+    private void awaitRedisAnswers() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                store.command(Command.PING, List.of()).await().atMost(Duration.ofSeconds(1));
+                return;
+            } catch (RuntimeException notYet) {
+                Thread.sleep(100);
+            }
         }
     }
 }
