@@ -345,11 +345,18 @@ final class Flusher {
                 Math.max(0, now - LogId.parse(entry.streamId()).millis()))));
     }
 
-    /** XACK, then XDEL: the log keeps only what is not yet in the database. */
+    /**
+     * XACK and XDEL in one script, a chunk of entries per call: the log keeps only what is not yet in the database.
+     * A flush may settle three batches at once (its own, claimed, new), more ids than one Lua call can take.
+     */
     private Uni<Void> acknowledge(List<String> streamIds) {
-        List<Object> args = new ArrayList<>(List.of(GROUP));
-        args.addAll(streamIds);
-        return store.eval(ACK, List.of(log), args).replaceWithVoid();
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (List<String> chunk : chunks(streamIds)) {
+            List<Object> args = new ArrayList<>(List.of(GROUP));
+            args.addAll(chunk);
+            chain = chain.flatMap(ignored -> store.eval(ACK, List.of(log), args).replaceWithVoid());
+        }
+        return chain;
     }
 
     private Uni<List<Entry>> readGroup(String from) {

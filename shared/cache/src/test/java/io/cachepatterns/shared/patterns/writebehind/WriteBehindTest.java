@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.cachepatterns.testsupport.RealServersResource;
+import io.cachepatterns.testsupport.RedisCli;
+import io.cachepatterns.testsupport.TestServers;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Uni;
@@ -554,5 +556,61 @@ class WriteBehindTest {
         table.down = false;
         drain(survivor);
         assertThat(ids).allSatisfy(id -> assertEquals(1, table.value(id, "views")));
+    }
+
+    @Test
+    void aBacklogLargerThanOneScriptCanTakeIsFlushedAndAcknowledged() {
+        // An outage lets dirty values pile up; a flush then reads its own entries, claimed ones and new ones (up to
+        // three batches). Acknowledging them all in one script call passes every id through Lua's unpack, which
+        // refuses about 8 000: the rows would land, the entries never be acknowledged, and every later flush fail.
+        Table table = new Table();
+        WriteBehind counters = writeBehind(table);
+        drain(counters);
+        List<String> ids = new ArrayList<>();
+        for (int round = 0; round < 120; round++) {
+            List<Uni<Map<String, Long>>> writes = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                String id = item();
+                ids.add(id);
+                writes.add(counters.increment(id, Map.of("views", 1L)));
+            }
+            Uni.join().all(writes).andFailFast().await().atMost(Duration.ofSeconds(30));
+        }
+        table.down = true;
+        for (int i = 0; i < 3; i++) {
+            counters.flushOnce().await().atMost(Duration.ofSeconds(30)); // each reads more, writes nothing
+        }
+        table.down = false;
+        drain(counters);
+
+        assertThat(ids).allSatisfy(id -> assertEquals(1, table.value(id, "views"), id));
+        long length = store.command(io.vertx.mutiny.redis.client.Command.XLEN, List.of(KEYS + "log"))
+                .await().atMost(Duration.ofSeconds(5)).toLong();
+        assertEquals(0, length, "every entry acknowledged and deleted");
+    }
+
+    @Test
+    void entriesAreAcknowledgedAndDeletedByOneScriptNeverByTwoCalls() throws Exception {
+        // XACK then XDEL as two calls: a connection lost between them leaves acknowledged entries in the log (and a
+        // wrong pending gauge). Redis' MONITOR shows who ran each command: a script's commands come from "lua".
+        Table table = new Table();
+        WriteBehind counters = writeBehind(table);
+        drain(counters);
+        String id = item();
+        increment(counters, id, "views", 1);
+        List<String> seen;
+        try (RedisCli cli = RedisCli.connect(TestServers.get().redisUrl())) {
+            RedisCli.Monitor monitor = cli.monitor();
+            drain(counters);
+            seen = monitor.linesWith(KEYS + "log", "xlen", Duration.ofSeconds(2));
+        }
+        assertEquals(1, table.value(id, "views"));
+        // MONITOR prints a command as its sender spelled it: the client sends lower case, the script upper case.
+        List<String> ackOrDelete = seen.stream().map(line -> line.toLowerCase(java.util.Locale.ROOT))
+                .filter(line -> line.contains("\"xack\"") || line.contains("\"xdel\"")).toList();
+        assertThat(ackOrDelete).as("the flush acknowledged and deleted its entry: %s", seen)
+                .anyMatch(line -> line.contains("\"xack\"")).anyMatch(line -> line.contains("\"xdel\""));
+        assertThat(ackOrDelete).as("run by a script, not sent as separate commands")
+                .allMatch(line -> line.matches(".*\\[\\d+ lua\\].*"));
     }
 }

@@ -1,0 +1,189 @@
+package io.cachepatterns.testsupport;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A plain RESP connection to Redis for tests that look at Redis from outside the service under test: commands as
+ * an operator would type them in {@code redis-cli}, and {@code MONITOR}, whose lines name who ran each command
+ * ({@code lua} for a command a script ran). Replies: a String, a Long, a List, or null; an error reply throws.
+ */
+public final class RedisCli implements AutoCloseable {
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    private RedisCli(Socket socket) throws IOException {
+        this.socket = socket;
+        this.in = new BufferedInputStream(socket.getInputStream());
+        this.out = socket.getOutputStream();
+    }
+
+    /** Connects to {@code redis://[[user]:password@]host:port}, authenticating if the URL carries a password. */
+    public static RedisCli connect(String redisUrl) {
+        try {
+            URI uri = URI.create(redisUrl);
+            RedisCli cli = new RedisCli(new Socket(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort()));
+            String userInfo = uri.getUserInfo();
+            if (userInfo != null && !userInfo.isEmpty()) {
+                int colon = userInfo.indexOf(':');
+                if (colon < 0) {
+                    cli.call("AUTH", userInfo);
+                } else if (colon == 0) {
+                    cli.call("AUTH", userInfo.substring(1));
+                } else {
+                    cli.call("AUTH", userInfo.substring(0, colon), userInfo.substring(colon + 1));
+                }
+            }
+            return cli;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sends one command and reads its reply. */
+    public synchronized Object call(Object... args) {
+        try {
+            ByteArrayOutputStream request = new ByteArrayOutputStream();
+            request.writeBytes(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            for (Object arg : args) {
+                byte[] bytes = String.valueOf(arg).getBytes(StandardCharsets.UTF_8);
+                request.writeBytes(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                request.writeBytes(bytes);
+                request.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.write(request.toByteArray());
+            out.flush();
+            return reply();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A reply that is a number. */
+    public long number(Object... args) {
+        return (Long) call(args);
+    }
+
+    /** Every key matching {@code pattern}, by SCAN. */
+    public List<String> keys(String pattern) {
+        List<String> keys = new ArrayList<>();
+        String cursor = "0";
+        do {
+            List<?> page = (List<?>) call("SCAN", cursor, "MATCH", pattern, "COUNT", 1000);
+            cursor = (String) page.get(0);
+            for (Object key : (List<?>) page.get(1)) {
+                keys.add((String) key);
+            }
+        } while (!"0".equals(cursor));
+        return keys;
+    }
+
+    /**
+     * Turns this connection into a {@code MONITOR} feed, read on a daemon thread until {@link #close()}. Its lines
+     * trail the replies of the commands they show: see {@link Monitor#linesWith}.
+     */
+    public Monitor monitor() {
+        Object ok = call("MONITOR");
+        if (!"OK".equals(ok)) {
+            throw new IllegalStateException("MONITOR refused: " + ok);
+        }
+        Monitor monitor = new Monitor();
+        Thread reader = new Thread(() -> {
+            try {
+                for (Object line = reply(); line != null; line = reply()) {
+                    monitor.lines.add(line.toString());
+                }
+            } catch (IOException | RuntimeException closed) {
+                // close() ends the feed
+            }
+        }, "redis-monitor");
+        reader.setDaemon(true);
+        reader.start();
+        return monitor;
+    }
+
+    /** The lines of a {@code MONITOR} feed. */
+    public static final class Monitor {
+        private final List<String> lines = new CopyOnWriteArrayList<>();
+
+        /** The lines that mention {@code text}, once one mentioning {@code last} has arrived or {@code wait} passed. */
+        public List<String> linesWith(String text, String last, Duration wait) throws InterruptedException {
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (lines.stream().noneMatch(line -> line.contains(last)) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            return lines.stream().filter(line -> line.contains(text)).toList();
+        }
+    }
+
+    private Object reply() throws IOException {
+        int type = in.read();
+        if (type < 0) {
+            throw new IOException("connection closed");
+        }
+        String line = line();
+        switch (type) {
+            case '+':
+                return line;
+            case '-':
+                throw new IllegalStateException(line);
+            case ':':
+                return Long.parseLong(line);
+            case '$': {
+                int length = Integer.parseInt(line);
+                if (length < 0) {
+                    return null;
+                }
+                byte[] bytes = in.readNBytes(length + 2);
+                return new String(bytes, 0, length, StandardCharsets.UTF_8);
+            }
+            case '*': {
+                int count = Integer.parseInt(line);
+                if (count < 0) {
+                    return null;
+                }
+                List<Object> items = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    items.add(reply());
+                }
+                return items;
+            }
+            default:
+                throw new IOException("unexpected reply type " + (char) type);
+        }
+    }
+
+    private String line() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b = in.read(); b != '\r'; b = in.read()) {
+            if (b < 0) {
+                throw new IOException("connection closed");
+            }
+            line.write(b);
+        }
+        in.read(); // '\n'
+        return line.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+    }
+}
