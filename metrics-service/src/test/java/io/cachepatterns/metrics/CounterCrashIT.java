@@ -11,10 +11,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -98,15 +94,7 @@ class CounterCrashIT {
     }
 
     private static long views(Servers servers, String item) throws Exception {
-        var db = servers.postgres();
-        try (Connection connection = DriverManager.getConnection(db.jdbcUrl(DATABASE), db.user(), db.password());
-             PreparedStatement select = connection.prepareStatement(
-                     "SELECT views FROM item_counter WHERE item_id = ?")) {
-            select.setString(1, item);
-            try (ResultSet rows = select.executeQuery()) {
-                return rows.next() ? rows.getLong(1) : 0;
-            }
-        }
+        return CounterRows.views(servers, DATABASE, item);
     }
 
 }
