@@ -1,5 +1,6 @@
 package io.cachepatterns.bench;
 
+import io.cachepatterns.testsupport.CpuPinning;
 import io.cachepatterns.testsupport.ServiceProcess;
 import io.cachepatterns.testsupport.Servers;
 import io.vertx.core.Vertx;
@@ -70,9 +71,10 @@ public final class CatalogBenchmark {
                     get(cached.uri(path)));
 
             LoadGenerator load = new LoadGenerator(vertx, connections);
-            System.out.printf("%d cores; %d connections; %ds warm-up per target, then %d rounds of %ds, targets"
+            System.out.println(CpuPinning.describe());
+            System.out.printf("%d connections; %ds warm-up per target, then %d rounds of %ds, targets"
                             + " interleaved so that drift on a shared machine hits all of them alike%n",
-                    Runtime.getRuntime().availableProcessors(), connections, warmUp.toSeconds(), rounds,
+                    connections, warmUp.toSeconds(), rounds,
                     round.toSeconds());
             List<Target> targets = List.of(new Target("limit server (Vert.x + 1 Redis GET)", LIMIT_PORT),
                     new Target("catalog, cache hits", CACHED_PORT),
@@ -154,7 +156,7 @@ public final class CatalogBenchmark {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), LimitServer.class.getName(),
                 String.valueOf(LIMIT_PORT), redisUrl, "catalog:products:v1:");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        Process process = new ProcessBuilder(CpuPinning.serverCommand(command)).redirectErrorStream(true)
                 .redirectOutput(logs.resolve("limit-server.log").toFile()).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {

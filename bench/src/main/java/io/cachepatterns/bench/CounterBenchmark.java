@@ -1,5 +1,6 @@
 package io.cachepatterns.bench;
 
+import io.cachepatterns.testsupport.CpuPinning;
 import io.cachepatterns.testsupport.ServiceProcess;
 import io.cachepatterns.testsupport.Servers;
 import io.vertx.core.http.HttpMethod;
@@ -64,9 +65,9 @@ public final class CounterBenchmark {
                         .setEventLoopPoolSize(1));
                 try {
                     LoadGenerator load = new LoadGenerator(vertx, connections, HttpMethod.POST, 202);
-                    System.out.printf("%d cores; %d connections; POST /items/{id}/views, %ds per target after a"
-                            + " 5 s warm-up; write delay %d ms%n", Runtime.getRuntime().availableProcessors(),
-                            connections, run.toSeconds(), WRITE_DELAY.toMillis());
+                    System.out.println(CpuPinning.describe());
+                    System.out.printf("%d connections; POST /items/{id}/views, %ds per target after a"
+                            + " 5 s warm-up; write delay %d ms%n", connections, run.toSeconds(), WRITE_DELAY.toMillis());
                     Duration warmUp = Duration.ofSeconds(5);
                     LoadGenerator.Result writeBehind = load.run("write-behind (202 after Redis)", WRITE_BEHIND_PORT,
                             "/items/hot-behind/views", warmUp, run);

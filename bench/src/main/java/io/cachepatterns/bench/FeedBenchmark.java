@@ -1,5 +1,6 @@
 package io.cachepatterns.bench;
 
+import io.cachepatterns.testsupport.CpuPinning;
 import io.cachepatterns.testsupport.ServiceProcess;
 import io.cachepatterns.testsupport.Servers;
 import io.cachepatterns.testsupport.StandInServer;
@@ -49,8 +50,9 @@ public final class FeedBenchmark {
         try (Servers servers = Servers.start();
              StandInServer upstream = upstream()) {
             upstream.latency(UPSTREAM_LATENCY);
-            System.out.printf("%d cores; %d readers; GET /feed for %ds per target; TTL %ds; every upstream answer "
-                            + "takes %d ms%n", Runtime.getRuntime().availableProcessors(), readers, run.toSeconds(),
+            System.out.println(CpuPinning.describe());
+            System.out.printf("%d readers; GET /feed for %ds per target; TTL %ds; every upstream answer "
+                            + "takes %d ms%n", readers, run.toSeconds(),
                     ttl.toSeconds(), UPSTREAM_LATENCY.toMillis());
             List<Summary> summaries = new ArrayList<>();
             // Two Redis databases, so that the two services never share a cached feed.

@@ -1,5 +1,6 @@
 package io.cachepatterns.bench;
 
+import io.cachepatterns.testsupport.CpuPinning;
 import io.cachepatterns.testsupport.ServiceProcess;
 import io.cachepatterns.testsupport.Servers;
 import java.net.URI;
@@ -74,9 +75,9 @@ public final class WriteBenchmark {
                     products.add(productWriter(http, catalog, i));
                     profiles.add(profileWriter(http, profile, i));
                 }
-                System.out.printf("%d cores; %d clients, each writing its own row: PUT, then GET it at once;"
-                        + " %ds per target after a %ds warm-up%n", Runtime.getRuntime().availableProcessors(),
-                        clients, run.toSeconds(), 5);
+                System.out.println(CpuPinning.describe());
+                System.out.printf("%d clients, each writing its own row: PUT, then GET it at once;"
+                        + " %ds per target after a %ds warm-up%n", clients, run.toSeconds(), 5);
                 measure("warm-up", http, products, Duration.ofSeconds(5));
                 measure("warm-up", http, profiles, Duration.ofSeconds(5));
                 Result writeThrough = measure("write-through (profile PUT)", http, profiles, run);
