@@ -1,10 +1,16 @@
-// Validates rendered Kubernetes objects (kubectl kustomize k8s | node k8s/validate/validate.mjs) against the
+// Validates rendered Kubernetes objects (kubectl kustomize k8s/overlays/X | node k8s/validate/validate.mjs X) against the
 // Kubernetes schemas of the kubernetes-models package: missing required fields and wrong types fail, and so do
 // unknown fields. The schemas' validators ignore unknown fields, so each object is wrapped in a proxy that records
 // which keys the validator looked at: a key it never read, in an object whose other keys it did read, is unknown.
 // Objects whose keys the validator enumerated are maps (labels, data) and may hold any key.
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
+import { semanticProblems } from "./semantics.mjs";
+
+// The overlay being checked (its directory name under k8s/overlays), for the list of external objects it expects.
+const overlay = process.argv[2] ?? "";
+const externalLists = JSON.parse(readFileSync(new URL("./external.json", import.meta.url), "utf8"));
+const external = externalLists[overlay] ?? {};
 
 const input = readFileSync(0, "utf8");
 const documents = parseAllDocuments(input).map((doc) => doc.toJS()).filter((doc) => doc);
@@ -73,5 +79,9 @@ for (const object of documents) {
     }
   }
 }
-console.log(`${documents.length} objects, ${failures} problem(s)`);
+for (const problem of semanticProblems(documents, external)) {
+  console.error(problem);
+  failures++;
+}
+console.log(`${overlay || "(no overlay)"}: ${documents.length} objects, ${failures} problem(s)`);
 process.exit(failures === 0 ? 0 : 1);
