@@ -25,6 +25,7 @@ public final class ServiceProcess implements AutoCloseable {
     private final int port;
     private final Process process;
     private final Path log;
+    private volatile Duration readyAfter = Duration.ZERO;
 
     private ServiceProcess(String name, int port, Process process, Path log) {
         this.name = name;
@@ -73,8 +74,10 @@ public final class ServiceProcess implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(CpuPinning.serverCommand(command)).redirectErrorStream(true)
                     .redirectOutput(log.toFile());
             builder.environment().putAll(environment);
+            long started = System.nanoTime();
             ServiceProcess service = new ServiceProcess(name, port, builder.start(), log);
             service.awaitReady(Duration.ofSeconds(90));
+            service.readyAfter = Duration.ofNanos(System.nanoTime() - started);
             return service;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -83,6 +86,16 @@ public final class ServiceProcess implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** How long it took from starting the JVM until {@code /q/health/ready} answered 200. */
+    public Duration readyAfter() {
+        return readyAfter;
+    }
+
+    /** The service's JVM process (under {@code taskset}, which replaces itself with it: the same process). */
+    public long pid() {
+        return process.pid();
     }
 
     public int port() {
