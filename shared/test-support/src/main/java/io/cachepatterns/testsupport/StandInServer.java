@@ -30,11 +30,20 @@ public final class StandInServer implements AutoCloseable {
     public record Request(String path, Map<String, String> query) {
     }
 
-    /** What a handler answers: a status and a JSON body. */
-    public record Reply(int status, String json) {
+    /** What a handler answers: a status and a JSON body, and for a redirect where to. */
+    public record Reply(int status, String json, String location) {
+
+        public Reply(int status, String json) {
+            this(status, json, null);
+        }
 
         public static Reply ok(String json) {
             return new Reply(200, json);
+        }
+
+        /** 301 Moved Permanently to {@code location}, as an API answers from a host it has left. */
+        public static Reply movedTo(String location) {
+            return new Reply(301, "{\"title\":\"Moved Permanently\",\"status\":301}", location);
         }
 
         public static Reply notFound() {
@@ -157,6 +166,9 @@ public final class StandInServer implements AutoCloseable {
         }
         byte[] bytes = reply.json().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("content-type", "application/json");
+        if (reply.location() != null) {
+            exchange.getResponseHeaders().add("location", reply.location());
+        }
         exchange.sendResponseHeaders(reply.status(), bytes.length);
         exchange.getResponseBody().write(bytes);
         exchange.close();

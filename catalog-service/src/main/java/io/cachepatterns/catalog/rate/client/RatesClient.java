@@ -26,5 +26,5 @@ public interface RatesClient {
     @CircuitBreaker(requestVolumeThreshold = 4, failureRatio = 0.5, delay = 5000, successThreshold = 1)
     @CircuitBreakerName("rates")
     @Timeout(2000)
-    Uni<RateTable> latest(@RestQuery String from, @RestQuery String to);
+    Uni<RateTable> latest(@RestQuery("base") String from, @RestQuery("symbols") String to);
 }
