@@ -1,10 +1,11 @@
 package io.cachepatterns.shared.metrics;
 
+import io.cachepatterns.shared.problem.ProblemException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.cachepatterns.shared.problem.ProblemException;
+import io.opentelemetry.api.trace.Tracer;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -60,9 +61,16 @@ public class CacheMetrics {
     public static final String OUTBOX_OLDEST = "cache.outbox.oldest.seconds";
 
     private final MeterRegistry registry;
+    private final Tracer tracer;
 
-    public CacheMetrics(MeterRegistry registry) {
+    public CacheMetrics(MeterRegistry registry, Tracer tracer) {
         this.registry = registry;
+        this.tracer = tracer;
+    }
+
+    /** The trace spans of one cache, tagged like its meters. */
+    public CacheSpans spans(String cache, String pattern) {
+        return new CacheSpans(tracer, cache, pattern);
     }
 
     public MeterRegistry registry() {
@@ -72,7 +80,7 @@ public class CacheMetrics {
     /** The meters of one cache, registered once so that the hot path only increments. */
     public Meters forCache(String cache, String pattern, Duration loadTimeout) {
         Tags tags = Tags.of("cache", cache, "pattern", pattern);
-        return new Meters(cache, loadTimeout,
+        return new Meters(cache, loadTimeout, spans(cache, pattern),
                 registry.counter(GETS, tags.and("result", "hit")),
                 registry.counter(GETS, tags.and("result", "miss")),
                 Timer.builder(LOAD).tags(tags).publishPercentileHistogram().register(registry),
@@ -129,7 +137,7 @@ public class CacheMetrics {
      * @param leaseWaitTimeouts misses that waited for another instance's load in vain and loaded themselves
      * @param staleServed       values past their TTL served because a reload failed or was under way elsewhere
      */
-    public record Meters(String cache, Duration loadTimeout, Counter hits, Counter misses, Timer load, Counter loadFailures, Counter staleSetsRejected,
+    public record Meters(String cache, Duration loadTimeout, CacheSpans spans, Counter hits, Counter misses, Timer load, Counter loadFailures, Counter staleSetsRejected,
                          Counter degraded, Counter leaseWaitTimeouts, Counter invalidations,
                          Counter invalidationFailures, Counter staleServed) {
 
@@ -139,7 +147,7 @@ public class CacheMetrics {
          */
         public <T> Uni<T> timedLoad(Supplier<Uni<T>> loader) {
             long start = System.nanoTime();
-            return Uni.createFrom().deferred(() -> loader.get())
+            return spans.around("cache.load", loader)
                     .ifNoItem().after(loadTimeout).failWith(() -> ProblemException.unavailable("cache " + cache
                             + ": the source did not answer within " + loadTimeout.toMillis() + " ms; try again shortly"))
                     .onItemOrFailure().invoke((value, failure) -> {

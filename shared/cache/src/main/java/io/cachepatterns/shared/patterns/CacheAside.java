@@ -119,6 +119,10 @@ public class CacheAside<T> implements InvalidationTarget {
      * send a hit on without decoding it.
      */
     public Uni<CacheRead<T>> read(String id, Supplier<Uni<T>> loader) {
+        return meters.spans().around("cache.get", () -> untracedRead(id, loader), CacheRead::result);
+    }
+
+    private Uni<CacheRead<T>> untracedRead(String id, Supplier<Uni<T>> loader) {
         if (!settings.enabled()) {
             return meters.timedLoad(loader).map(value -> CacheRead.loaded(Source.BYPASS, value, codec));
         }
@@ -413,7 +417,7 @@ public class CacheAside<T> implements InvalidationTarget {
     /** Another instance holds the lease: take its value when it lands, or load without caching after leaseWait. */
     private Uni<CacheRead<T>> waitForOtherLoad(String id, Context context, Supplier<Uni<T>> loader) {
         long deadline = System.nanoTime() + settings.leaseWait().toNanos();
-        return pollForFill(keys.dataKey(id), context, deadline)
+        return meters.spans().around("cache.lease.wait", () -> pollForFill(keys.dataKey(id), context, deadline))
                 .flatMap(cached -> {
                     if (cached != null) {
                         return Uni.createFrom().item(fromCache(cached));

@@ -60,6 +60,11 @@ public final class CacheRead<T> {
         return new CacheRead<>(source, value == null ? null : codec.encode(value), value, codec);
     }
 
+    /** {@link #source()} as traces tag it ({@code cache.result}): hit, miss, stale, degraded, bypass. */
+    public String result() {
+        return source.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
     public Source source() {
         return source;
     }

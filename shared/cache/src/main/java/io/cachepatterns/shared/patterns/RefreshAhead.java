@@ -132,6 +132,10 @@ public class RefreshAhead<T> implements InvalidationTarget {
 
     /** The value of {@code id} and where it came from; waits for a load only when nothing is cached. */
     public Uni<CacheRead<T>> read(String id) {
+        return meters.spans().around("cache.get", () -> untracedRead(id), CacheRead::result);
+    }
+
+    private Uni<CacheRead<T>> untracedRead(String id) {
         CacheSettings cache = settings.cache();
         if (!cache.enabled()) {
             return meters.timedLoad(() -> loader.apply(id)).map(value -> CacheRead.loaded(Source.BYPASS, value, codec));

@@ -84,6 +84,10 @@ public class WriteThrough<T> implements InvalidationTarget {
 
     /** The value of {@code id}, from the cache or loaded and cached; absent if the loader finds nothing. */
     public Uni<CacheRead<T>> read(String id, Supplier<Uni<T>> loader) {
+        return meters.spans().around("cache.get", () -> untracedRead(id, loader), CacheRead::result);
+    }
+
+    private Uni<CacheRead<T>> untracedRead(String id, Supplier<Uni<T>> loader) {
         if (!settings.enabled()) {
             return meters.timedLoad(loader).map(value -> CacheRead.loaded(Source.BYPASS, value, codec));
         }

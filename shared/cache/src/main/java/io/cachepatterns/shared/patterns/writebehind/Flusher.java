@@ -7,6 +7,7 @@ import io.cachepatterns.shared.core.LuaScript;
 import io.cachepatterns.shared.core.RedisErrors;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.metrics.CacheMetrics;
+import io.cachepatterns.shared.metrics.CacheSpans;
 import io.cachepatterns.shared.patterns.writebehind.WriteBehind.BatchWriter;
 import io.cachepatterns.shared.patterns.writebehind.WriteBehind.FlushResult;
 import io.cachepatterns.shared.patterns.writebehind.WriteBehind.LogId;
@@ -61,6 +62,7 @@ final class Flusher {
     private final Counter retries;
     private final Counter lost;
     private final Timer flushLag;
+    private final CacheSpans spans;
     private volatile boolean groupReady;
     private volatile String claimCursor = "0-0";
     private volatile long lastConsumerCleanup = System.nanoTime();
@@ -81,6 +83,7 @@ final class Flusher {
         this.coalesced = registry.counter(CacheMetrics.WRITE_BEHIND_COALESCED, tags);
         this.retries = registry.counter(CacheMetrics.WRITE_BEHIND_RETRIES, tags);
         this.lost = registry.counter(CacheMetrics.WRITE_BEHIND_LOST, tags);
+        this.spans = metrics.spans(name, WriteBehind.PATTERN);
         this.flushLag = Timer.builder(CacheMetrics.WRITE_BEHIND_FLUSH_LAG).tags(tags)
                 .publishPercentiles(0.5, 0.99).register(registry);
         Gauge.builder(CacheMetrics.WRITE_BEHIND_PENDING, pending, AtomicLong::get).tags(tags).register(registry);
@@ -102,6 +105,10 @@ final class Flusher {
      * went quiet, then new ones; coalesced to one row per id, written, acknowledged.
      */
     Uni<FlushResult> flushOnce() {
+        return spans.around("write-behind.flush", this::untracedFlushOnce);
+    }
+
+    private Uni<FlushResult> untracedFlushOnce() {
         return ensureGroup()
                 .flatMap(ignored -> readGroup("0"))
                 // Redis lost the log with its consumer group (restarted empty, FLUSHALL, a failover to an empty
