@@ -10,6 +10,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.function.Supplier;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The one place that names the caches' meters. Every meter is tagged {@code cache} and {@code pattern}; Prometheus
@@ -62,15 +63,19 @@ public class CacheMetrics {
 
     private final MeterRegistry registry;
     private final Tracer tracer;
+    private final boolean tracing;
 
-    public CacheMetrics(MeterRegistry registry, Tracer tracer) {
+    /** @param tracingOff the SDK is off (no OTLP endpoint): spans are not even started, the hot path pays nothing */
+    public CacheMetrics(MeterRegistry registry, Tracer tracer,
+                        @ConfigProperty(name = "quarkus.otel.sdk.disabled", defaultValue = "false") boolean tracingOff) {
         this.registry = registry;
         this.tracer = tracer;
+        this.tracing = !tracingOff;
     }
 
     /** The trace spans of one cache, tagged like its meters. */
     public CacheSpans spans(String cache, String pattern) {
-        return new CacheSpans(tracer, cache, pattern);
+        return new CacheSpans(tracing ? tracer : null, cache, pattern);
     }
 
     public MeterRegistry registry() {
