@@ -71,6 +71,8 @@ public class ProblemMappers {
         if (e instanceof UnrecognizedPropertyException unknown) {
             detail = "unknown field";
             field = unknown.getPropertyName();
+        } else if (e instanceof PlainText.RefusedText) {
+            detail = e.getOriginalMessage();
         } else if (e instanceof InvalidFormatException format) {
             detail = "cannot read '" + format.getValue() + "' as " + format.getTargetType().getSimpleName();
         } else {
