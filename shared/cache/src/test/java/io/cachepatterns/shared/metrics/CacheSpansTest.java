@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cachepatterns.shared.config.CacheConfig;
 import io.cachepatterns.shared.core.JsonCodec;
 import io.cachepatterns.shared.core.KeySpace;
+import io.cachepatterns.shared.core.RedisAnswers;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.patterns.CacheAside;
 import io.cachepatterns.testsupport.RealServersResource;
@@ -78,18 +79,7 @@ class CacheSpansTest {
         Supplier<Uni<String>> loader = () -> Uni.createFrom().item("value").onItem().delayIt()
                 .by(Duration.ofMillis(20));
         // The first command opens the connection: done before, so that the reads below find Redis as it usually is.
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (true) {
-            try {
-                store.command(io.vertx.mutiny.redis.client.Command.PING, List.of()).await().atMost(Duration.ofSeconds(1));
-                break;
-            } catch (RuntimeException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw notYet;
-                }
-                Thread.sleep(100);
-            }
-        }
+        RedisAnswers.await(store, Duration.ofSeconds(15));
         exporter.reset();
 
         String missRequest = inRequest("request-miss", () -> cache.get(id, loader));

@@ -3,6 +3,7 @@ package io.cachepatterns.shared.patterns;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.cachepatterns.shared.core.RedisAnswers;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.cachepatterns.shared.patterns.SortedSetWriteThrough.Ranked;
@@ -149,22 +150,9 @@ class SortedSetWriteThroughTest {
             assertEquals(50_000, last.rank(), "ranked from the database");
         } finally {
             servers.startRedis();
-            awaitRedisAnswers();
+            RedisAnswers.await(store, Duration.ofSeconds(15)); // the breaker closed again, for the next test
         }
         assertEquals(List.of(false), copiedOnEventLoop, "the whole ranking was sorted on a worker thread");
         assertEquals(List.of(true), answeredOnEventLoop, "and the answer came back on the caller's event loop");
-    }
-
-    /** Until the store's breaker lets commands through again, so that the next test finds Redis as usual. */
-    private void awaitRedisAnswers() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                store.command(Command.PING, List.of()).await().atMost(Duration.ofSeconds(1));
-                return;
-            } catch (RuntimeException notYet) {
-                Thread.sleep(100);
-            }
-        }
     }
 }
