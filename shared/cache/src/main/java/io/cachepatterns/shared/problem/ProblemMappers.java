@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
+import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -105,6 +106,18 @@ public class ProblemMappers {
             return respond(Problem.of(status.getStatusCode(), status.getReasonPhrase(), "the request failed"));
         }
         return respond(Problem.of(status.getStatusCode(), status.getReasonPhrase(), e.getMessage()));
+    }
+
+    /**
+     * A client's circuit breaker open, its timeout or bulkhead spent: a dependency is unavailable, which is a 503
+     * problem, not the 500 of an unexpected failure (found by ApiFuzzIT: feed-service's summaries while the catalog
+     * client's breaker was open).
+     */
+    @ServerExceptionMapper
+    public Response dependencyUnavailable(FaultToleranceException e) {
+        LOG.warnf("a dependency is unavailable: %s", e.toString());
+        return respond(Problem.of(503, "Service Unavailable",
+                "a service this one depends on is unavailable; try again shortly"));
     }
 
     @ServerExceptionMapper
