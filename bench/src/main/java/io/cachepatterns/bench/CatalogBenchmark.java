@@ -1,8 +1,8 @@
 package io.cachepatterns.bench;
 
 import io.cachepatterns.testsupport.CpuPinning;
-import io.cachepatterns.testsupport.ServiceProcess;
 import io.cachepatterns.testsupport.Servers;
+import io.cachepatterns.testsupport.ServiceProcess;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
@@ -177,6 +177,7 @@ public final class CatalogBenchmark {
                 + "\"category\":\"kitchen\"}";
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(products)
                 .header("content-type", "application/json")
+                .header("Authorization", "Bearer " + ServiceProcess.LOCAL_ADMIN_TOKEN)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         Matcher id = Pattern.compile("\"id\":(\\d+)").matcher(response.body());
         if (response.statusCode() != 201 || !id.find()) {

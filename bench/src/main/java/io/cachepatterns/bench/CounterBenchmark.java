@@ -1,8 +1,8 @@
 package io.cachepatterns.bench;
 
 import io.cachepatterns.testsupport.CpuPinning;
-import io.cachepatterns.testsupport.ServiceProcess;
 import io.cachepatterns.testsupport.Servers;
+import io.cachepatterns.testsupport.ServiceProcess;
 import io.vertx.core.http.HttpMethod;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -64,7 +64,9 @@ public final class CounterBenchmark {
                 io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx(new io.vertx.core.VertxOptions()
                         .setEventLoopPoolSize(1));
                 try {
-                    LoadGenerator load = new LoadGenerator(vertx, connections, HttpMethod.POST, 202);
+                    // As a trusted caller (a server reporting views): anonymous views are rate-limited per address.
+                    LoadGenerator load = new LoadGenerator(vertx, connections, HttpMethod.POST, 202,
+                            "Bearer " + ServiceProcess.LOCAL_ADMIN_TOKEN);
                     System.out.println(CpuPinning.describe());
                     System.out.printf("%d connections; POST /items/{id}/views, %ds per target after a"
                             + " 5 s warm-up; write delay %d ms%n", connections, run.toSeconds(), WRITE_DELAY.toMillis());

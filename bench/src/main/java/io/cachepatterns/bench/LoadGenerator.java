@@ -36,6 +36,8 @@ final class LoadGenerator {
     private final int connections;
     private final HttpMethod method;
     private final int expectedStatus;
+    /** Sent as {@code Authorization} with every request, or {@code null}. */
+    private final String authorization;
 
     /** GETs answered 200. */
     LoadGenerator(Vertx vertx, int connections) {
@@ -43,10 +45,16 @@ final class LoadGenerator {
     }
 
     LoadGenerator(Vertx vertx, int connections, HttpMethod method, int expectedStatus) {
+        this(vertx, connections, method, expectedStatus, null);
+    }
+
+    /** Every request carries {@code authorization} (a trusted caller's token, say). */
+    LoadGenerator(Vertx vertx, int connections, HttpMethod method, int expectedStatus, String authorization) {
         this.vertx = vertx;
         this.connections = connections;
         this.method = method;
         this.expectedStatus = expectedStatus;
+        this.authorization = authorization;
     }
 
     /** Loads {@code path} on {@code port}: {@code warmUp} unrecorded, then {@code measure} recorded. */
@@ -85,7 +93,8 @@ final class LoadGenerator {
             return;
         }
         client.request(method, paths.get())
-                .compose(request -> request.send().compose(response -> response.body().map(response.statusCode())))
+                .compose(request -> (authorization == null ? request : request.putHeader("Authorization",
+                        authorization)).send().compose(response -> response.body().map(response.statusCode())))
                 .onComplete(result -> {
                     long now = System.nanoTime();
                     if (sent >= recordFrom && now <= end) {

@@ -1,8 +1,8 @@
 package io.cachepatterns.bench;
 
 import io.cachepatterns.testsupport.CpuPinning;
-import io.cachepatterns.testsupport.ServiceProcess;
 import io.cachepatterns.testsupport.Servers;
+import io.cachepatterns.testsupport.ServiceProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,6 +31,8 @@ import org.HdrHistogram.Histogram;
  * <p>Arguments: repository root, seconds per target, concurrent clients.
  */
 public final class WriteBenchmark {
+
+    private static final String OPERATOR = "Bearer " + ServiceProcess.LOCAL_ADMIN_TOKEN;
 
     private static final int CATALOG_PORT = 18181;
     private static final int PROFILE_PORT = 18182;
@@ -148,7 +150,7 @@ public final class WriteBenchmark {
         String sku = "write-bench-" + client + "-" + System.nanoTime();
         String body = product(sku, "initial");
         HttpResponse<String> created = http.send(HttpRequest.newBuilder(catalog.uri("/products"))
-                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                .header("content-type", "application/json").header("Authorization", OPERATOR).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         long id = idOf(created);
         URI uri = catalog.uri("/products/" + id);
@@ -156,6 +158,7 @@ public final class WriteBenchmark {
             @Override
             public HttpRequest put(String marker) {
                 return HttpRequest.newBuilder(uri).header("content-type", "application/json")
+                        .header("Authorization", OPERATOR)
                         .PUT(HttpRequest.BodyPublishers.ofString(product(sku, marker))).build();
             }
 
@@ -177,7 +180,7 @@ public final class WriteBenchmark {
         String registration = "{\"username\":\"" + username + "\",\"password\":\"" + password
                 + "\",\"displayName\":\"initial\",\"email\":\"" + username + "@example.org\",\"bio\":\"bench\"}";
         HttpResponse<String> created = http.send(HttpRequest.newBuilder(profile.uri("/profiles"))
-                .header("content-type", "application/json")
+                .header("content-type", "application/json").header("Authorization", OPERATOR)
                 .POST(HttpRequest.BodyPublishers.ofString(registration)).build(), HttpResponse.BodyHandlers.ofString());
         long id = idOf(created);
         HttpResponse<String> login = http.send(HttpRequest.newBuilder(profile.uri("/sessions"))

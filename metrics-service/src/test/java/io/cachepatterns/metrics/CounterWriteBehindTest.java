@@ -1,5 +1,6 @@
 package io.cachepatterns.metrics;
 
+import static io.cachepatterns.testsupport.StandInProfiles.OPERATOR;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -10,6 +11,7 @@ import io.cachepatterns.metrics.item.service.CounterService;
 import io.cachepatterns.shared.patterns.Caches;
 import io.cachepatterns.shared.patterns.writebehind.WriteBehind;
 import io.cachepatterns.testsupport.RealServersResource;
+import io.cachepatterns.testsupport.StandInProfiles;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -92,7 +94,8 @@ class CounterWriteBehindTest {
         view(itemId);
         Database.cut();
         try {
-            given().queryParam("count", 9).when().post("/items/" + itemId + "/views").then().statusCode(202);
+            given().header("Authorization", OPERATOR).queryParam("count", 9)
+                    .when().post("/items/" + itemId + "/views").then().statusCode(202);
             for (int i = 0; i < 8; i++) { // max-attempts is 5: were a failure an attempt, the item would be dead
                 counters.writeBehind().flushOnce().await().atMost(Duration.ofSeconds(10));
             }
@@ -110,8 +113,14 @@ class CounterWriteBehindTest {
         for (int i = 0; i < 5; i++) {
             view(itemId);
         }
-        given().when().post("/items/" + itemId + "/likes?count=3").then().statusCode(202).body("likes", equalTo(3));
-        given().when().delete("/items/" + itemId + "/likes").then().statusCode(202).body("likes", equalTo(2));
+        String first = StandInProfiles.get().bearer(201);
+        given().header("Authorization", first).when().post("/items/" + itemId + "/likes").then().statusCode(202);
+        given().header("Authorization", StandInProfiles.get().bearer(202)).when().post("/items/" + itemId + "/likes")
+                .then().statusCode(202);
+        given().header("Authorization", StandInProfiles.get().bearer(203)).when().post("/items/" + itemId + "/likes")
+                .then().statusCode(202).body("likes", equalTo(3));
+        given().header("Authorization", first).when().delete("/items/" + itemId + "/likes")
+                .then().statusCode(202).body("likes", equalTo(2));
         // The unlike may land in a later flush than the views and the likes: wait for the last write, then check all.
         Duration lag = awaitDatabase(itemId, "likes", 2, Duration.ofSeconds(5));
         assertEquals(5, Database.counter(itemId, "views"));
@@ -210,7 +219,8 @@ class CounterWriteBehindTest {
     @Test
     void topItemsComeFromTheDatabase() throws Exception {
         String popular = item();
-        given().when().post("/items/" + popular + "/views?count=1000").then().statusCode(202);
+        given().header("Authorization", OPERATOR).when().post("/items/" + popular + "/views?count=1000")
+                .then().statusCode(202);
         awaitDatabase(popular, "views", 1000, Duration.ofSeconds(5));
         given().queryParam("metric", "views").queryParam("limit", 100).when().get("/items/top")
                 .then().statusCode(200).body("itemId", org.hamcrest.Matchers.hasItem(popular));

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.hasItem;
 
 import io.cachepatterns.metrics.item.service.CounterService;
 import io.cachepatterns.testsupport.RealServersResource;
+import io.cachepatterns.testsupport.StandInProfiles;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.redis.client.Command;
@@ -31,7 +32,8 @@ class DeadLetterTest {
     @Test
     void aDeadLetterIsListedAndReplayedIntoPostgreSQL() throws Exception {
         String item = "dead-" + System.nanoTime();
-        given().queryParam("count", 4).when().post("/items/" + item + "/views").then().statusCode(202);
+        given().header("Authorization", ADMIN).queryParam("count", 4).when().post("/items/" + item + "/views")
+                .then().statusCode(202);
         // As the flusher would after max-attempts failures: the entry is in the dead-letter stream.
         redis.send(Request.cmd(Command.XADD).arg(DEAD).arg("*").arg("id").arg(item).arg("views").arg("4")
                 .arg("likes").arg("0").arg("error").arg("refused by the database")).await().indefinitely();
@@ -60,9 +62,12 @@ class DeadLetterTest {
                     + "WHEN (NEW.item_id LIKE 'poison-%') EXECUTE FUNCTION refuse_poison()");
         }
         try {
-            given().queryParam("count", 3).when().post("/items/" + healthy + "/views").then().statusCode(202);
-            given().queryParam("count", 2).when().post("/items/" + poison + "/views").then().statusCode(202);
-            given().queryParam("count", 4).when().post("/items/" + healthy + "/views").then().statusCode(202);
+            given().header("Authorization", ADMIN).queryParam("count", 3)
+                    .when().post("/items/" + healthy + "/views").then().statusCode(202);
+            given().header("Authorization", ADMIN).queryParam("count", 2)
+                    .when().post("/items/" + poison + "/views").then().statusCode(202);
+            given().header("Authorization", ADMIN).queryParam("count", 4)
+                    .when().post("/items/" + healthy + "/views").then().statusCode(202);
 
             // Each failed flush counts an attempt; after max-attempts (5) the entry moves to the dead letters.
             long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
@@ -90,9 +95,12 @@ class DeadLetterTest {
     }
 
     @Test
-    void deadLettersNeedTheAdminToken() {
+    void deadLettersNeedTheAdminRole() {
         given().when().get("/admin/dead-letters").then().statusCode(401).contentType("application/problem+json");
         given().header("Authorization", "Bearer wrong").when().post("/admin/dead-letters/replay")
-                .then().statusCode(403).body("status", equalTo(403));
+                .then().statusCode(401).body("status", equalTo(401));
+        // A signed-in user who is no admin.
+        given().header("Authorization", StandInProfiles.get().bearer(301, "editor"))
+                .when().post("/admin/dead-letters/replay").then().statusCode(403).body("status", equalTo(403));
     }
 }

@@ -1,5 +1,6 @@
 package io.cachepatterns.metrics;
 
+import static io.cachepatterns.testsupport.StandInProfiles.OPERATOR;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class IdempotencyKeyTest {
 
     private static Response view(String item, int count, String key) {
-        var request = given().queryParam("count", count);
+        var request = given().header("Authorization", OPERATOR).queryParam("count", count);
         if (key != null) {
             request = request.header("Idempotency-Key", key);
         }

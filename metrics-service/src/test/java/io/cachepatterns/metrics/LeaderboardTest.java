@@ -1,5 +1,6 @@
 package io.cachepatterns.metrics;
 
+import static io.cachepatterns.testsupport.StandInProfiles.OPERATOR;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,7 +31,8 @@ class LeaderboardTest {
     Redis redis;
 
     private static void score(String board, String player, long score) {
-        given().contentType(ContentType.JSON).body(Map.of("player", player, "score", score))
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON)
+                .body(Map.of("player", player, "score", score))
                 .when().post("/leaderboards/" + board + "/scores").then().statusCode(200);
     }
 
@@ -110,13 +112,16 @@ class LeaderboardTest {
 
     @Test
     void badScoresAndNamesAreNamed() {
-        given().contentType(ContentType.JSON).body("{\"player\":\"ada\",\"score\":\"lots\"}")
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON)
+                .body("{\"player\":\"ada\",\"score\":\"lots\"}")
                 .when().post("/leaderboards/b1/scores").then().statusCode(400)
                 .body("errors.field", org.hamcrest.Matchers.hasItem("score"));
-        given().contentType(ContentType.JSON).body(Map.of("player", "ada", "score", -1))
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON)
+                .body(Map.of("player", "ada", "score", -1))
                 .when().post("/leaderboards/b1/scores").then().statusCode(400)
                 .body("errors.field", org.hamcrest.Matchers.hasItem("score"));
-        given().contentType(ContentType.JSON).body(Map.of("player", "x".repeat(65), "score", 1))
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON)
+                .body(Map.of("player", "x".repeat(65), "score", 1))
                 .when().post("/leaderboards/b1/scores").then().statusCode(400)
                 .body("errors.field", org.hamcrest.Matchers.hasItem("player"));
         given().when().get("/leaderboards/" + "x".repeat(65)).then().statusCode(400)
@@ -130,9 +135,11 @@ class LeaderboardTest {
                 .body("errors.field", org.hamcrest.Matchers.hasItem("itemId"));
         given().queryParam("count", -1).when().post("/items/a/views").then().statusCode(400)
                 .body("errors.field", org.hamcrest.Matchers.hasItem("count"));
-        given().queryParam("count", 100_000).when().post("/items/a/views").then().statusCode(400)
+        given().header("Authorization", OPERATOR).queryParam("count", 100_000).when().post("/items/a/views")
+                .then().statusCode(400)
                 .body("errors.field", org.hamcrest.Matchers.hasItem("count"));
-        given().queryParam("count", "many").when().post("/items/a/likes").then().statusCode(400);
+        given().header("Authorization", OPERATOR).queryParam("count", "many")
+                .when().post("/items/a/views").then().statusCode(400);
         given().queryParam("metric", "shares").when().get("/items/top").then().statusCode(400)
                 .body("errors.field", org.hamcrest.Matchers.hasItem("metric"));
     }

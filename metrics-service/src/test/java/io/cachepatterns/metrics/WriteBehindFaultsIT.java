@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.cachepatterns.testsupport.FaultProxy;
 import io.cachepatterns.testsupport.RedisCli;
-import io.cachepatterns.testsupport.ServiceProcess;
 import io.cachepatterns.testsupport.Servers;
+import io.cachepatterns.testsupport.ServiceProcess;
 import io.cachepatterns.testsupport.TestServers;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -216,6 +216,7 @@ class WriteBehindFaultsIT {
         for (int i = 1; i <= 3; i++) {
             HttpResponse<String> posted = send(HttpRequest.newBuilder(service.uri("/leaderboards/" + board + "/scores"))
                     .header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer " + ServiceProcess.LOCAL_ADMIN_TOKEN)
                     .POST(HttpRequest.BodyPublishers.ofString("{\"player\":\"p" + i + "\",\"score\":" + i * 10 + "}")));
             assertEquals(200, posted.statusCode(), posted.body());
         }
@@ -271,8 +272,10 @@ class WriteBehindFaultsIT {
         }
     }
 
+    /** As a trusted caller (a server reporting views): anonymous views are rate-limited per address. */
     private static HttpResponse<String> post(String path, String idempotencyKey) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(service.uri(path))
+                .header("Authorization", "Bearer " + ServiceProcess.LOCAL_ADMIN_TOKEN)
                 .POST(HttpRequest.BodyPublishers.noBody());
         if (idempotencyKey != null) {
             request.header("Idempotency-Key", idempotencyKey);

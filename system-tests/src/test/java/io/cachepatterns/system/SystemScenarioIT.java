@@ -31,8 +31,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Every packaged service, started the way the run command starts them (same environment contract, one Redis, one
- * PostgreSQL with a database per service), and one visitor's walk across all four: a product is created, viewed,
- * shows up in the feed and in trending; a user registers, logs in, edits the profile and reads it back.
+ * PostgreSQL with a database per service), and one visitor's walk across all four: a user registers and logs in,
+ * becomes an editor, creates a product, which is viewed, liked, and shows up in the feed and in trending; edits the
+ * profile and reads it back; logs out, and every service refuses the token at once.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SystemScenarioIT {
@@ -58,16 +59,39 @@ class SystemScenarioIT {
     @Test
     @Order(1)
     void aProductIsViewedAndFeaturedAndAUserEditsTheirProfile() {
+        // A user registers and logs in at profile-service; the token then works at every service.
+        String username = "e2e_" + UUID.randomUUID().toString().substring(0, 8);
+        HttpResponse<String> registered = send("profile", "POST", "/profiles", "{\"username\":\"" + username
+                + "\",\"password\":\"correct-horse-1\",\"displayName\":\"Before\",\"email\":\"e2e@example.com\"}", null);
+        assertThat(registered.statusCode()).isEqualTo(201);
+        String profileId = field(registered.body(), "id");
+        HttpResponse<String> login = send("profile", "POST", "/sessions", "{\"username\":\"" + username
+                + "\",\"password\":\"correct-horse-1\"}", null);
+        assertThat(login.statusCode()).isEqualTo(201);
+        String token = login.body().replaceAll("(?s).*\"token\":\"([^\"]+)\".*", "$1");
+
+        // Not an editor yet: the catalog refuses; once the operator gives the role, the same token may write, at
+        // once (the role change invalidated the session's cached copy, which catalog-service reads).
         String sku = "e2e-" + UUID.randomUUID();
-        HttpResponse<String> created = send("catalog", "POST", "/products", "{\"sku\":\"" + sku + "\",\"name\":"
-                + "\"End-to-end kettle\",\"description\":\"walked across all services\",\"price\":49.00,"
-                + "\"currency\":\"EUR\",\"category\":\"e2e\"}", null);
-        assertThat(created.statusCode()).isEqualTo(201);
+        String kettle = "{\"sku\":\"" + sku + "\",\"name\":\"End-to-end kettle\",\"description\":\"walked across all"
+                + " services\",\"price\":49.00,\"currency\":\"EUR\",\"category\":\"e2e\"}";
+        assertThat(send("catalog", "POST", "/products", kettle, token).statusCode()).isEqualTo(403);
+        assertThat(send("catalog", "POST", "/products", kettle, null).statusCode()).isEqualTo(401);
+        assertThat(send("profile", "PUT", "/profiles/" + profileId + "/roles", "{\"roles\":[\"editor\"]}",
+                LocalStack.LOCAL_ADMIN_TOKEN).statusCode()).isEqualTo(200);
+        HttpResponse<String> created = send("catalog", "POST", "/products", kettle, token);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         String productId = field(created.body(), "id");
 
         for (int i = 0; i < 5; i++) {
             assertThat(send("metrics", "POST", "/items/" + productId + "/views", "", null).statusCode())
                     .isEqualTo(202);
+        }
+        // A like counts once per user, however often it is sent.
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> liked = send("metrics", "POST", "/items/" + productId + "/likes", "", token);
+            assertThat(liked.statusCode()).as(liked.body()).isEqualTo(202);
+            assertThat(liked.body()).contains("\"likes\":1");
         }
         assertThat(send("catalog", "GET", "/products/" + productId, null, null).headers().firstValue("X-Cache"))
                 .hasValue("MISS");
@@ -85,26 +109,26 @@ class SystemScenarioIT {
         assertThat(send("feed", "GET", "/summaries/" + productId, null, null).body()).contains("End-to-end kettle");
         assertThat(send("catalog", "PUT", "/products/" + productId, "{\"sku\":\"" + sku + "\",\"name\":"
                 + "\"End-to-end teapot\",\"description\":\"renamed\",\"price\":49.00,\"currency\":\"EUR\","
-                + "\"category\":\"e2e\"}", null).statusCode()).isEqualTo(200);
+                + "\"category\":\"e2e\"}", token).statusCode()).isEqualTo(200);
         await("feed", "/summaries/" + productId, body -> body.contains("End-to-end teapot"));
-
-        String username = "e2e_" + UUID.randomUUID().toString().substring(0, 8);
-        HttpResponse<String> registered = send("profile", "POST", "/profiles", "{\"username\":\"" + username
-                + "\",\"password\":\"correct-horse-1\",\"displayName\":\"Before\",\"email\":\"e2e@example.com\"}", null);
-        assertThat(registered.statusCode()).isEqualTo(201);
-        String profileId = field(registered.body(), "id");
-        HttpResponse<String> login = send("profile", "POST", "/sessions", "{\"username\":\"" + username
-                + "\",\"password\":\"correct-horse-1\"}", null);
-        assertThat(login.statusCode()).isEqualTo(201);
-        String token = login.body().replaceAll("(?s).*\"token\":\"([^\"]+)\".*", "$1");
 
         HttpResponse<String> edited = send("profile", "PUT", "/profiles/" + profileId, "{\"displayName\":\"After\","
                 + "\"email\":\"e2e@example.com\",\"bio\":\"edited end to end\"}", token);
         assertThat(edited.statusCode()).isEqualTo(200);
-        HttpResponse<String> readBack = send("profile", "GET", "/profiles/" + profileId, null, null);
+        HttpResponse<String> readBack = send("profile", "GET", "/profiles/" + profileId, null, token);
         assertThat(readBack.statusCode()).isEqualTo(200);
-        assertThat(readBack.body()).contains("\"displayName\":\"After\"").contains("edited end to end");
+        assertThat(readBack.body()).contains("\"displayName\":\"After\"").contains("edited end to end")
+                .as("the owner sees the email").contains("e2e@example.com");
         assertThat(readBack.headers().firstValue("X-Cache")).as("fresh after the write, and a hit").hasValue("HIT");
+        HttpResponse<String> seenByOthers = send("profile", "GET", "/profiles/" + profileId, null, null);
+        assertThat(seenByOthers.body()).contains("\"displayName\":\"After\"").doesNotContain("e2e@example.com")
+                .doesNotContain("roles");
+
+        // A logout at profile-service is seen by the other services at once.
+        assertThat(send("profile", "DELETE", "/sessions/current", null, token).statusCode()).isEqualTo(204);
+        assertThat(send("catalog", "DELETE", "/products/" + productId, null, token).statusCode()).isEqualTo(401);
+        assertThat(send("metrics", "DELETE", "/items/" + productId + "/likes", null, token).statusCode())
+                .isEqualTo(401);
     }
 
     private static String await(String service, String path, Predicate<String> until) {

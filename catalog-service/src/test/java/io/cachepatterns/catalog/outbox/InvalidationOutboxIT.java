@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.cachepatterns.testsupport.FaultProxy;
-import io.cachepatterns.testsupport.ServiceProcess;
 import io.cachepatterns.testsupport.Servers;
+import io.cachepatterns.testsupport.ServiceProcess;
 import io.cachepatterns.testsupport.TestServers;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
  * delivers the invalidation.
  */
 class InvalidationOutboxIT {
+
+    private static final String OPERATOR = "Bearer " + ServiceProcess.LOCAL_ADMIN_TOKEN;
 
     private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
     private static final String DATABASE = "catalog_outbox_it";
@@ -131,7 +133,7 @@ class InvalidationOutboxIT {
 
     private static String create(ServiceProcess service, String name) throws Exception {
         HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(service.uri("/products"))
-                .header("Content-Type", "application/json")
+                .header("Content-Type", "application/json").header("Authorization", OPERATOR)
                 .POST(HttpRequest.BodyPublishers.ofString(body(name))).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(201, created.statusCode(), created.body());
         Matcher id = Pattern.compile("\"id\":(\\d+)").matcher(created.body());
@@ -141,7 +143,7 @@ class InvalidationOutboxIT {
 
     private static HttpResponse<String> rename(ServiceProcess service, String id, String name) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(service.uri("/products/" + id))
-                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json").header("Authorization", OPERATOR).timeout(Duration.ofSeconds(10))
                 .PUT(HttpRequest.BodyPublishers.ofString(body(name))).build(), HttpResponse.BodyHandlers.ofString());
     }
 

@@ -1,5 +1,6 @@
 package io.cachepatterns.catalog.product;
 
+import static io.cachepatterns.testsupport.StandInProfiles.OPERATOR;
 import static io.restassured.RestAssured.given;
 
 import io.cachepatterns.catalog.product.repository.ProductRepository;
@@ -21,7 +22,7 @@ final class ProductApi {
     }
 
     static long create(String name) {
-        return given().contentType(ContentType.JSON).body(input(name))
+        return given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(input(name))
                 .when().post("/products")
                 .then().statusCode(201)
                 .extract().jsonPath().getLong("id");
@@ -34,7 +35,7 @@ final class ProductApi {
     static void rename(long id, String name) {
         Map<String, Object> body = new java.util.HashMap<>(input(name));
         body.put("sku", "renamed-" + id + "-" + UUID.randomUUID());
-        given().contentType(ContentType.JSON).body(body)
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(body)
                 .when().put("/products/" + id)
                 .then().statusCode(200);
     }

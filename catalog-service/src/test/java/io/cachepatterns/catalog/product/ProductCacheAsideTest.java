@@ -4,6 +4,7 @@ import static io.cachepatterns.catalog.product.ProductApi.create;
 import static io.cachepatterns.catalog.product.ProductApi.get;
 import static io.cachepatterns.catalog.product.ProductApi.queries;
 import static io.cachepatterns.catalog.product.ProductApi.rename;
+import static io.cachepatterns.testsupport.StandInProfiles.OPERATOR;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -68,7 +69,8 @@ class ProductCacheAsideTest {
             rename(id, "announced again");
             assertEquals(String.valueOf(id), heard.poll(2, java.util.concurrent.TimeUnit.SECONDS),
                     "the update, announced");
-            io.restassured.RestAssured.given().when().delete("/products/" + id).then().statusCode(204);
+            io.restassured.RestAssured.given().header("Authorization", OPERATOR).when().delete("/products/" + id)
+                    .then().statusCode(204);
             assertEquals(String.valueOf(id), heard.poll(2, java.util.concurrent.TimeUnit.SECONDS),
                     "the delete, announced");
         } finally {
@@ -115,7 +117,8 @@ class ProductCacheAsideTest {
     void deleteInvalidates() {
         long id = create("doomed");
         get(id).then().statusCode(200);
-        io.restassured.RestAssured.given().delete("/products/" + id).then().statusCode(204);
+        io.restassured.RestAssured.given().header("Authorization", OPERATOR).delete("/products/" + id)
+                .then().statusCode(204);
         get(id).then().statusCode(404).contentType("application/problem+json");
     }
 

@@ -1,5 +1,6 @@
 package io.cachepatterns.catalog.product;
 
+import static io.cachepatterns.testsupport.StandInProfiles.OPERATOR;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -42,7 +43,7 @@ class ProductValidationTest {
         body.put(field, value);
         long before = total();
 
-        given().contentType(ContentType.JSON).body(body)
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(body)
                 .when().post("/products")
                 .then().statusCode(400).contentType(PROBLEM)
                 .body("status", equalTo(400))
@@ -55,7 +56,7 @@ class ProductValidationTest {
     void oversizedFieldsAreNamed() {
         Map<String, Object> body = new HashMap<>(ProductApi.input("x".repeat(201)));
         body.put("description", "d".repeat(2001));
-        given().contentType(ContentType.JSON).body(body)
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(body)
                 .when().post("/products")
                 .then().statusCode(400).contentType(PROBLEM)
                 .body("errors.field", hasItem("name"))
@@ -75,7 +76,7 @@ class ProductValidationTest {
 
     @Test
     void malformedJsonIsABadRequest() {
-        given().contentType(ContentType.JSON).body("{\"sku\": \"a\", ")
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body("{\"sku\": \"a\", ")
                 .when().post("/products")
                 .then().statusCode(400).contentType(PROBLEM)
                 .body("detail", containsString("JSON"));
@@ -83,7 +84,7 @@ class ProductValidationTest {
 
     @Test
     void missingBodyIsABadRequest() {
-        given().contentType(ContentType.JSON)
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON)
                 .when().post("/products")
                 .then().statusCode(400).contentType(PROBLEM);
     }
@@ -92,7 +93,7 @@ class ProductValidationTest {
     void wrongTypeNamesTheField() {
         Map<String, Object> body = new HashMap<>(ProductApi.input("typed"));
         body.put("price", "twelve");
-        given().contentType(ContentType.JSON).body(body)
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(body)
                 .when().post("/products")
                 .then().statusCode(400).contentType(PROBLEM)
                 .body("errors.field", hasItem("price"));
@@ -104,7 +105,7 @@ class ProductValidationTest {
         given().when().get("/products/" + id)
                 .then().statusCode(400).contentType(PROBLEM)
                 .body("errors.field", hasItem("id"));
-        given().contentType(ContentType.JSON).body(ProductApi.input("x"))
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(ProductApi.input("x"))
                 .when().put("/products/" + id)
                 .then().statusCode(400).contentType(PROBLEM)
                 .body("errors.field", hasItem("id"));
@@ -114,20 +115,21 @@ class ProductValidationTest {
     void unknownIdIsANotFoundProblem() {
         given().when().get("/products/987654321")
                 .then().statusCode(404).contentType(PROBLEM).body("status", equalTo(404));
-        given().contentType(ContentType.JSON).body(ProductApi.input("x"))
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(ProductApi.input("x"))
                 .when().put("/products/987654321")
                 .then().statusCode(404).contentType(PROBLEM);
-        given().when().delete("/products/987654321")
+        given().header("Authorization", OPERATOR).when().delete("/products/987654321")
                 .then().statusCode(404).contentType(PROBLEM);
     }
 
     @Test
     void duplicateSkuIsAConflictAndWritesNothing() {
         Map<String, Object> body = ProductApi.input("first");
-        given().contentType(ContentType.JSON).body(body).when().post("/products").then().statusCode(201);
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(body)
+                .when().post("/products").then().statusCode(201);
         long before = total();
 
-        given().contentType(ContentType.JSON).body(body)
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(body)
                 .when().post("/products")
                 .then().statusCode(409).contentType(PROBLEM)
                 .body("errors.field", hasItem("sku"));
@@ -138,12 +140,13 @@ class ProductValidationTest {
     @Test
     void duplicateSkuOnUpdateIsAConflictAndChangesNothing() {
         Map<String, Object> taken = ProductApi.input("holder");
-        given().contentType(ContentType.JSON).body(taken).when().post("/products").then().statusCode(201);
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(taken)
+                .when().post("/products").then().statusCode(201);
         long id = ProductApi.create("mover");
 
         Map<String, Object> body = new HashMap<>(ProductApi.input("moved"));
         body.put("sku", taken.get("sku"));
-        given().contentType(ContentType.JSON).body(body)
+        given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(body)
                 .when().put("/products/" + id)
                 .then().statusCode(409).contentType(PROBLEM)
                 .body("errors.field", hasItem("sku"));

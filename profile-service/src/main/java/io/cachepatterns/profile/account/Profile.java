@@ -33,6 +33,10 @@ public class Profile extends PanacheEntityBase {
     @Column(name = "password_hash", nullable = false, length = 100)
     public String passwordHash;
 
+    /** Comma-separated role names ({@code editor,admin}); empty for a plain user. */
+    @Column(nullable = false, length = 100)
+    public String roles = "";
+
     /** Raised on every update; the write-through cache keeps only the newest version. */
     @Version
     public long version;

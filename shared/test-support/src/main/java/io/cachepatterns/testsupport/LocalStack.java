@@ -28,8 +28,8 @@ public final class LocalStack implements AutoCloseable {
             new Service("metrics", "metrics-service", "metrics", 8083),
             new Service("feed", "feed-service", null, 8084));
 
-    /** Only for this machine's throwaway stack; deployments set their own ADMIN_TOKEN. */
-    public static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
+    /** The operator's token of this stack: made up per run (deployments set their own ADMIN_TOKEN). */
+    public static final String LOCAL_ADMIN_TOKEN = ServiceProcess.LOCAL_ADMIN_TOKEN;
 
     private final Map<String, ServiceProcess> running;
 
@@ -69,7 +69,7 @@ public final class LocalStack implements AutoCloseable {
                 }
                 environment.put("CATALOG_URL", "http://127.0.0.1:" + ports.get("catalog"));
                 environment.put("METRICS_URL", "http://127.0.0.1:" + ports.get("metrics"));
-                environment.put("ADMIN_TOKEN", LOCAL_ADMIN_TOKEN);
+                environment.put("PROFILE_URL", "http://127.0.0.1:" + ports.get("profile"));
                 environment.putAll(extra);
                 Path jar = root.resolve(service.module()).resolve("target/quarkus-app/quarkus-run.jar");
                 running.put(service.name(), ServiceProcess.start(service.module(), jar, environment, jvmArgs,
@@ -146,7 +146,7 @@ public final class LocalStack implements AutoCloseable {
         }
         LocalStack stack = start(root, servers, logs, Service::port, extra);
         toStop.add(0, stack);
-        SeedData.load(stack);
+        SeedData.Editor editor = SeedData.load(stack);
 
         System.out.println();
         for (ServiceProcess service : stack.services()) {
@@ -154,7 +154,11 @@ public final class LocalStack implements AutoCloseable {
                     service.name(), service.port(), service.port());
         }
         System.out.println("seed data: " + SeedData.SUMMARY);
-        System.out.println("admin token (PUT /flags/{name}, /admin/dead-letters): " + LOCAL_ADMIN_TOKEN);
+        System.out.println("an editor (may change products): username " + editor.username() + ", password "
+                + editor.password() + "  →  POST http://localhost:8082/sessions {\"username\":…,\"password\":…}"
+                + ", then Authorization: Bearer <token>");
+        System.out.println("admin token, made up for this run (flags, dead letters, roles: PUT /profiles/{id}/roles): "
+                + LOCAL_ADMIN_TOKEN);
         System.out.println("exchange rates: " + ratesNote);
         System.out.println("logs in " + logs + "; Ctrl-C stops everything.");
         stopped.await();

@@ -26,6 +26,8 @@ public class RealServersResource implements QuarkusTestResourceLifecycleManager 
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.devservices.enabled", "false");
         config.put("quarkus.redis.hosts", servers.redisUrl());
+        // Sessions are checked against a stand-in of profile-service (profile-service itself reads its database).
+        config.put("auth.profile-url", StandInProfiles.get().url());
         if (database.equals("none")) {
             return config;
         }

@@ -34,10 +34,27 @@ public final class ServiceProcess implements AutoCloseable {
         this.log = log;
     }
 
+    /**
+     * The operator's token of every service this JVM starts: made up per run, never a known default, so a stack left
+     * running is not open to whoever reads this code.
+     */
+    public static final String LOCAL_ADMIN_TOKEN = randomSecret();
+
+    /** The key of the MAC on cached sessions, the same for every service this JVM starts (see the auth package). */
+    public static final String LOCAL_SESSION_SECRET = randomSecret();
+
+    private static String randomSecret() {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
     /** The environment contract for a service on {@code port} with its own database {@code database}. */
     public static Map<String, String> environment(Servers servers, String database, int port) {
         PostgresAddress postgres = servers.postgres();
         return Map.of(
+                "SESSION_SECRET", LOCAL_SESSION_SECRET,
+                "ADMIN_TOKEN", LOCAL_ADMIN_TOKEN,
                 "REDIS_URL", servers.redisUrl(),
                 "DB_HOST", postgres.host(),
                 "DB_PORT", String.valueOf(postgres.port()),
@@ -54,7 +71,8 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** The environment contract for a service on {@code port} that has no database of its own (Redis only). */
     public static Map<String, String> environment(Servers servers, int port) {
-        return Map.of("REDIS_URL", servers.redisUrl(), "QUARKUS_HTTP_PORT", String.valueOf(port));
+        return Map.of("SESSION_SECRET", LOCAL_SESSION_SECRET, "ADMIN_TOKEN", LOCAL_ADMIN_TOKEN,
+                "REDIS_URL", servers.redisUrl(), "QUARKUS_HTTP_PORT", String.valueOf(port));
     }
 
     /** Starts {@code jar} and waits until {@code /q/health/ready} answers 200. */

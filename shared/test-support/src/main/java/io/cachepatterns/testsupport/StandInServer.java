@@ -26,8 +26,19 @@ import java.util.function.Function;
  */
 public final class StandInServer implements AutoCloseable {
 
-    /** A request as the handlers see it: its path and its query parameters (the last of each name). */
-    public record Request(String path, Map<String, String> query) {
+    /**
+     * A request as the handlers see it: its path, its query parameters (the last of each name) and its headers (the
+     * first of each name, the name in lower case).
+     */
+    public record Request(String path, Map<String, String> query, Map<String, String> headers) {
+
+        public Request(String path, Map<String, String> query) {
+            this(path, query, Map.of());
+        }
+
+        public String header(String name) {
+            return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+        }
     }
 
     /** What a handler answers: a status and a JSON body, and for a redirect where to. */
@@ -129,7 +140,13 @@ public final class StandInServer implements AutoCloseable {
         String path = exchange.getRequestURI().getPath();
         String route = routes.keySet().stream().filter(path::startsWith)
                 .max(Comparator.comparingInt(String::length)).orElse(null);
-        Request request = new Request(path, query(exchange.getRequestURI().getRawQuery()));
+        Map<String, String> headers = new HashMap<>();
+        exchange.getRequestHeaders().forEach((name, values) -> {
+            if (!values.isEmpty()) {
+                headers.put(name.toLowerCase(java.util.Locale.ROOT), values.get(0));
+            }
+        });
+        Request request = new Request(path, query(exchange.getRequestURI().getRawQuery()), headers);
         AtomicInteger[] inFlight = route == null ? null : concurrencyOf(route);
         if (route != null) {
             arrivalsOf(route).add(new Arrival(System.nanoTime(), request));

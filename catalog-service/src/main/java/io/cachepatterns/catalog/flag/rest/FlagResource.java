@@ -3,6 +3,7 @@ package io.cachepatterns.catalog.flag.rest;
 import io.cachepatterns.catalog.flag.service.FlagChange;
 import io.cachepatterns.catalog.flag.service.FlagService;
 import io.cachepatterns.catalog.flag.service.FlagView;
+import io.cachepatterns.shared.auth.RequiresAdmin;
 import io.cachepatterns.shared.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
@@ -12,13 +13,11 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
-import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 
-/** {@code /flags}: feature flags; changing one needs the admin token. */
+/** {@code /flags}: feature flags; changing one needs the admin role (or the operator's token). */
 @Path("/flags")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -50,9 +49,9 @@ public class FlagResource {
 
     @PUT
     @Path("/{name}")
-    public Uni<FlagView> set(@RestPath String name, @RestHeader(HttpHeaders.AUTHORIZATION) String authorization,
-                             @Valid @NotNull FlagChange change) {
-        return flags.set(authorization, validName(name), change);
+    @RequiresAdmin
+    public Uni<FlagView> set(@RestPath String name, @Valid @NotNull FlagChange change) {
+        return flags.set(validName(name), change);
     }
 
     private static String validName(String name) {

@@ -2,7 +2,6 @@ package io.cachepatterns.catalog.flag.service;
 
 import io.cachepatterns.catalog.flag.Flag;
 import io.cachepatterns.catalog.flag.repository.FlagRepository;
-import io.cachepatterns.shared.admin.AdminToken;
 import io.cachepatterns.shared.outbox.Outbox;
 import io.cachepatterns.shared.patterns.Caches;
 import io.cachepatterns.shared.patterns.NearCache;
@@ -24,13 +23,11 @@ public class FlagService {
     public static final String SHOW_DISCOUNTS = "show-discounts";
 
     private final FlagRepository repository;
-    private final AdminToken admin;
     private final NearCache<FlagView> flags;
     private final Outbox outbox;
 
-    public FlagService(FlagRepository repository, AdminToken admin, Caches caches, Outbox outbox) {
+    public FlagService(FlagRepository repository, Caches caches, Outbox outbox) {
         this.repository = repository;
-        this.admin = admin;
         this.outbox = outbox;
         this.flags = caches.nearCache(CACHE, FlagView.class);
     }
@@ -50,9 +47,8 @@ public class FlagService {
         return Panache.withSession(repository::all).map(list -> list.stream().map(FlagView::of).toList());
     }
 
-    /** Creates or changes a flag (admin only), then invalidates it on every instance, through the outbox. */
-    public Uni<FlagView> set(String authorization, String name, FlagChange change) {
-        admin.require(authorization);
+    /** Creates or changes a flag, then invalidates it on every instance, through the outbox. */
+    public Uni<FlagView> set(String name, FlagChange change) {
         return outbox.transaction(() -> repository.findById(name).flatMap(existing -> {
                     Flag flag = existing != null ? existing : new Flag();
                     flag.name = name;

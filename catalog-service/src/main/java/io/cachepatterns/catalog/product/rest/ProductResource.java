@@ -1,15 +1,16 @@
 package io.cachepatterns.catalog.product.rest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cachepatterns.catalog.product.service.DiscountedProduct;
 import io.cachepatterns.catalog.product.service.ProductInput;
-import io.cachepatterns.catalog.product.service.ProductService;
 import io.cachepatterns.catalog.product.service.ProductService.ProductPage;
+import io.cachepatterns.catalog.product.service.ProductService;
 import io.cachepatterns.catalog.product.service.ProductView;
+import io.cachepatterns.shared.auth.RequiresEditor;
 import io.cachepatterns.shared.patterns.CacheRead;
 import io.cachepatterns.shared.problem.Params;
 import io.cachepatterns.shared.problem.ProblemException;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 import jakarta.validation.Valid;
@@ -95,6 +96,7 @@ public class ProductResource {
     }
 
     @POST
+    @RequiresEditor
     public Uni<Response> create(@Valid @NotNull ProductInput input, UriInfo uri) {
         return service.create(input).map(created -> Response
                 .created(uri.getAbsolutePathBuilder().path(String.valueOf(created.id())).build())
@@ -104,12 +106,14 @@ public class ProductResource {
 
     @PUT
     @Path("/{id}")
+    @RequiresEditor
     public Uni<ProductView> update(@RestPath String id, @Valid @NotNull ProductInput input) {
         return service.update(Params.id("id", id), input);
     }
 
     @DELETE
     @Path("/{id}")
+    @RequiresEditor
     public Uni<Response> delete(@RestPath String id) {
         return service.delete(Params.id("id", id)).replaceWith(Response.noContent().build());
     }

@@ -2,14 +2,19 @@ package io.cachepatterns.metrics.item.rest;
 
 import io.cachepatterns.metrics.item.ItemCounter;
 import io.cachepatterns.metrics.item.service.CounterService;
+import io.cachepatterns.shared.auth.Authenticator;
+import io.cachepatterns.shared.auth.Caller;
 import io.cachepatterns.shared.problem.Params;
 import io.cachepatterns.shared.problem.ProblemException;
+import io.cachepatterns.shared.ratelimit.RateLimiter;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import org.jboss.resteasy.reactive.RestHeader;
@@ -27,39 +32,89 @@ public class ItemResource {
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     private final CounterService counters;
+    private final Authenticator authenticator;
+    private final RateLimiter rateLimiter;
 
-    public ItemResource(CounterService counters) {
+    public ItemResource(CounterService counters, Authenticator authenticator, RateLimiter rateLimiter) {
         this.counters = counters;
+        this.authenticator = authenticator;
+        this.rateLimiter = rateLimiter;
     }
 
     /**
-     * {@code Idempotency-Key} (optional, as in the IETF httpapi draft): a retry with the same key is applied once
+     * Counts a view; anyone may, one per request, within {@code rate-limit.views-per-client} per client address. A
+     * trusted caller (the {@code service} role: a server reporting views in bulk) may send {@code count} up to 1000
+     * and is not rate-limited.
+     *
+     * <p>{@code Idempotency-Key} (optional, as in the IETF httpapi draft): a retry with the same key is applied once
      * and answered as the first was, with {@code Idempotent-Replayed: true}. Without it, a retry after a 503 may
      * count twice: the write may have reached Redis just as its answer timed out.
      */
     @POST
     @Path("/{itemId}/views")
     public Uni<RestResponse<ItemCounter>> view(@RestPath String itemId, @RestQuery String count,
-                                               @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey) {
-        return accepted(counters.add(itemId(itemId), "views", Params.intBetween("count", count, 1, 1, MAX_COUNT),
-                idempotencyKey(idempotencyKey)));
+                                               @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey,
+                                               @RestHeader(HttpHeaders.AUTHORIZATION) String authorization,
+                                               HttpServerRequest request) {
+        String item = itemId(itemId);
+        int by = Params.intBetween("count", count, 1, 1, MAX_COUNT);
+        String key = idempotencyKey(idempotencyKey);
+        return authenticator.optional(authorization)
+                .call(caller -> {
+                    if (caller != null && caller.trusted()) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    if (by > 1) {
+                        throw caller == null
+                                ? ProblemException.unauthorized("count > 1 needs a trusted caller's token")
+                                : ProblemException.forbidden("count > 1 needs the role 'service'");
+                    }
+                    return rateLimiter.acquire("views-per-client", request.remoteAddress().hostAddress());
+                })
+                .flatMap(caller -> accepted(counters.add(item, "views", by, key)));
     }
 
+    /** The signed-in user likes the item: once, however often asked. */
     @POST
     @Path("/{itemId}/likes")
-    public Uni<RestResponse<ItemCounter>> like(@RestPath String itemId, @RestQuery String count,
-                                               @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey) {
-        return accepted(counters.add(itemId(itemId), "likes", Params.intBetween("count", count, 1, 1, MAX_COUNT),
-                idempotencyKey(idempotencyKey)));
+    public Uni<RestResponse<ItemCounter>> like(@RestPath String itemId,
+                                               @RestHeader(HttpHeaders.AUTHORIZATION) String authorization) {
+        return setLike(itemId(itemId), authorization, true);
     }
 
-    /** Unlike: a like count never goes below zero. */
+    /** The signed-in user no longer likes the item: takes away their own like, if they had one, and no other. */
     @DELETE
     @Path("/{itemId}/likes")
-    public Uni<RestResponse<ItemCounter>> unlike(@RestPath String itemId, @RestQuery String count,
-                                                 @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey) {
-        return accepted(counters.add(itemId(itemId), "likes", -Params.intBetween("count", count, 1, 1, MAX_COUNT),
-                idempotencyKey(idempotencyKey)));
+    public Uni<RestResponse<ItemCounter>> unlike(@RestPath String itemId,
+                                                 @RestHeader(HttpHeaders.AUTHORIZATION) String authorization) {
+        return setLike(itemId(itemId), authorization, false);
+    }
+
+    /** Whether the signed-in user likes the item. */
+    @GET
+    @Path("/{itemId}/likes/mine")
+    public Uni<MyLike> myLike(@RestPath String itemId, @RestHeader(HttpHeaders.AUTHORIZATION) String authorization) {
+        String item = itemId(itemId);
+        return signedIn(authorization).flatMap(caller -> counters.likes(item, caller.profileId()))
+                .map(MyLike::new);
+    }
+
+    /** Whether the caller likes an item. */
+    public record MyLike(boolean liked) {
+    }
+
+    private Uni<RestResponse<ItemCounter>> setLike(String item, String authorization, boolean liked) {
+        return signedIn(authorization)
+                .flatMap(caller -> counters.setLike(item, caller.profileId(), liked))
+                .map(counter -> RestResponse.status(RestResponse.Status.ACCEPTED, counter));
+    }
+
+    private Uni<Caller> signedIn(String authorization) {
+        return authenticator.authenticate(authorization).invoke(caller -> {
+            if (caller.operator()) {
+                throw ProblemException.forbidden("likes are a signed-in user's own; the operator has none");
+            }
+        });
     }
 
     @GET

@@ -2,6 +2,7 @@ package io.cachepatterns.metrics.item.service;
 
 import io.cachepatterns.metrics.item.ItemCounter;
 import io.cachepatterns.metrics.item.repository.CounterRepository;
+import io.cachepatterns.metrics.item.repository.LikeRepository;
 import io.cachepatterns.shared.patterns.Caches;
 import io.cachepatterns.shared.patterns.writebehind.WriteBehind;
 import io.cachepatterns.shared.problem.ProblemException;
@@ -27,11 +28,13 @@ public class CounterService {
     private static final Logger LOG = Logger.getLogger(CounterService.class);
 
     private final CounterRepository repository;
+    private final LikeRepository likes;
     private final CountersConfig config;
     private final WriteBehind counters;
 
-    public CounterService(CounterRepository repository, CountersConfig config, Caches caches) {
+    public CounterService(CounterRepository repository, LikeRepository likes, CountersConfig config, Caches caches) {
         this.repository = repository;
+        this.likes = likes;
         this.config = config;
         this.counters = caches.writeBehind(CACHE, FIELDS, repository, repository);
     }
@@ -71,6 +74,43 @@ public class CounterService {
                 .onFailure(failure -> !(failure instanceof IllegalArgumentException)
                         && !(failure instanceof ProblemException)).transform(failure ->
                         ProblemException.unavailable("counters cannot be written right now; try again shortly"));
+    }
+
+    /**
+     * {@code profileId} likes {@code itemId} (or, with {@code liked} false, no longer does): once per user, however
+     * often asked. The choice is recorded in PostgreSQL first (the truth about who likes what), then counted through
+     * write-behind under a key naming the user and the change, so a change re-sent after a failure counts once. If
+     * the count cannot be written (Redis down), the answer is a 503 and the choice stays recorded but owed: the
+     * user's next like or unlike of the item counts it first.
+     */
+    public Uni<ItemCounter> setLike(String itemId, long profileId, boolean liked) {
+        return setLike(itemId, profileId, liked, 3);
+    }
+
+    private Uni<ItemCounter> setLike(String itemId, long profileId, boolean liked, int settlements) {
+        return likes.change(itemId, profileId, liked).flatMap(change -> {
+            if (change.unsettled() != null) {
+                if (settlements == 0) {
+                    return Uni.createFrom().failure(ProblemException.unavailable(
+                            "this like is being changed by another request; try again"));
+                }
+                return count(itemId, profileId, change.unsettled())
+                        .flatMap(ignored -> setLike(itemId, profileId, liked, settlements - 1));
+            }
+            return change.made() == null ? stats(itemId) : count(itemId, profileId, change.made());
+        });
+    }
+
+    private Uni<ItemCounter> count(String itemId, long profileId, LikeRepository.Owed owed) {
+        String key = (owed.liked() ? "like:" : "unlike:") + profileId + ":" + owed.generation();
+        return add(itemId, "likes", owed.delta(), key)
+                .call(added -> likes.counted(itemId, profileId, owed.generation()))
+                .map(Added::counter);
+    }
+
+    /** Whether {@code profileId} likes {@code itemId}. */
+    public Uni<Boolean> likes(String itemId, long profileId) {
+        return likes.likes(itemId, profileId);
     }
 
     /** The current counters: from Redis, or from PostgreSQL if Redis does not have them or is down. */

@@ -2,6 +2,7 @@ package io.cachepatterns.metrics.leaderboard.rest;
 
 import io.cachepatterns.metrics.leaderboard.service.LeaderboardService;
 import io.cachepatterns.metrics.leaderboard.service.ScoreInput;
+import io.cachepatterns.shared.auth.RequiresTrusted;
 import io.cachepatterns.shared.patterns.SortedSetWriteThrough.Ranked;
 import io.cachepatterns.shared.problem.Params;
 import io.cachepatterns.shared.problem.ProblemException;
@@ -34,8 +35,10 @@ public class LeaderboardResource {
     public record Board(String board, List<Ranked> entries) {
     }
 
+    /** Scores come from a trusted caller only (a game server: the {@code service} role, or an admin). */
     @POST
     @Path("/scores")
+    @RequiresTrusted
     public Uni<Ranked> record(@RestPath String board, @Valid @NotNull ScoreInput input) {
         return leaderboards.record(Params.identifier("board", board), input.player(), input.score());
     }

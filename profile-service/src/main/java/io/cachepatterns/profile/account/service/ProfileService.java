@@ -2,9 +2,12 @@ package io.cachepatterns.profile.account.service;
 
 import io.cachepatterns.profile.account.Profile;
 import io.cachepatterns.profile.account.repository.ProfileRepository;
-import io.cachepatterns.shared.patterns.CacheRead;
+import io.cachepatterns.profile.session.repository.SessionRepository;
+import io.cachepatterns.shared.auth.Authenticator;
+import io.cachepatterns.shared.auth.Role;
 import io.cachepatterns.shared.invalidation.Invalidation;
 import io.cachepatterns.shared.outbox.Outbox;
+import io.cachepatterns.shared.patterns.CacheRead;
 import io.cachepatterns.shared.patterns.Caches;
 import io.cachepatterns.shared.patterns.WriteThrough;
 import io.cachepatterns.shared.problem.DatabaseErrors;
@@ -14,7 +17,10 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Profiles through a write-through cache: every committed write is written to Redis before the client is answered,
@@ -30,11 +36,16 @@ public class ProfileService {
     private final WriteThrough<ProfileView> profiles;
 
     private final Outbox outbox;
+    private final SessionRepository sessions;
+    private final Authenticator authenticator;
 
-    public ProfileService(ProfileRepository repository, PasswordHasher hasher, Caches caches, Outbox outbox) {
+    public ProfileService(ProfileRepository repository, PasswordHasher hasher, Caches caches, Outbox outbox,
+                          SessionRepository sessions, Authenticator authenticator) {
         this.repository = repository;
         this.hasher = hasher;
         this.outbox = outbox;
+        this.sessions = sessions;
+        this.authenticator = authenticator;
         this.profiles = caches.writeThrough(CACHE, ProfileView.class, view -> String.valueOf(view.id()),
                 ProfileView::version);
     }
@@ -74,6 +85,33 @@ public class ProfileService {
                 })
                 .call(profile -> repository.flush()) // raises the version now, so the answer and cache carry it
                 .map(ProfileView::of), this::cachedCopy));
+    }
+
+    /** A role change and the live sessions of the profile, whose cached copies carry the old roles. */
+    private record RolesChanged(ProfileView view, List<String> sessionHashes) {
+    }
+
+    /**
+     * Gives a profile exactly {@code roles} (an admin's act). The profile's cached sessions are invalidated in the
+     * same outbox transaction, so every service sees the new roles at its next request, not after the cache TTL.
+     */
+    public Uni<ProfileView> setRoles(long id, Set<Role> roles) {
+        String column = roles.stream().sorted().map(Role::wireName).collect(Collectors.joining(","));
+        return profiles.write(() -> outbox.transaction(() -> repository.findForUpdate(id)
+                .onItem().ifNull().failWith(() -> ProblemException.notFound("no profile " + id))
+                .invoke(profile -> {
+                    profile.roles = column;
+                    profile.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+                })
+                .call(profile -> repository.flush())
+                .flatMap(profile -> sessions.liveHashesOf(id, Instant.now())
+                        .map(hashes -> new RolesChanged(ProfileView.of(profile), hashes))),
+                changed -> {
+                    List<Invalidation> invalidations = new ArrayList<>(cachedCopy(changed.view()));
+                    changed.sessionHashes().forEach(hash ->
+                            invalidations.add(authenticator.sessionCache().invalidationOf(hash)));
+                    return invalidations;
+                }).map(RolesChanged::view));
     }
 
     private List<Invalidation> cachedCopy(ProfileView view) {

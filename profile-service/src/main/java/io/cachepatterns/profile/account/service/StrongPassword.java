@@ -8,18 +8,14 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
-import java.nio.charset.StandardCharsets;
 
-/**
- * At least 10 characters with at least 5 different ones, and at most 72 bytes: bcrypt ignores whatever follows, so
- * a longer password would be weaker than it looks.
- */
+/** A password {@link PasswordPolicy} accepts; the message says what is wrong with one it does not. */
 @Target({ElementType.FIELD, ElementType.PARAMETER, ElementType.RECORD_COMPONENT})
 @Retention(RetentionPolicy.RUNTIME)
 @Constraint(validatedBy = StrongPassword.Validator.class)
 public @interface StrongPassword {
 
-    String message() default "must be 10 to 72 bytes long with at least 5 different characters";
+    String message() default "must be 12 to 72 bytes long and not easy to guess";
 
     Class<?>[] groups() default {};
 
@@ -32,9 +28,12 @@ public @interface StrongPassword {
             if (value == null) {
                 return true; // @NotBlank reports it
             }
-            return value.length() >= 10
-                    && value.getBytes(StandardCharsets.UTF_8).length <= 72
-                    && value.chars().distinct().count() >= 5;
+            return PasswordPolicy.problem(value).map(problem -> {
+                context.disableDefaultConstraintViolation();
+                context.buildConstraintViolationWithTemplate(problem.replace("{", "\\{").replace("$", "\\$"))
+                        .addConstraintViolation();
+                return false;
+            }).orElse(true);
         }
     }
 }

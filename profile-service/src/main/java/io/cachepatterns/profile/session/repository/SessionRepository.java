@@ -24,6 +24,12 @@ public class SessionRepository implements PanacheRepositoryBase<Session, String>
         return find("tokenHash = ?1 and revokedAt is null and expiresAt > ?2", tokenHash, now).firstResult();
     }
 
+    /** The token hashes of {@code profileId}'s live sessions (to invalidate their cached copies). */
+    public Uni<java.util.List<String>> liveHashesOf(long profileId, Instant now) {
+        return find("profileId = ?1 and revokedAt is null and expiresAt > ?2", profileId, now).list()
+                .map(sessions -> sessions.stream().map(session -> session.tokenHash).toList());
+    }
+
     /** Marks the session revoked; true if there was a live one. */
     public Uni<Boolean> revoke(String tokenHash, Instant now) {
         return update("revokedAt = ?1 where tokenHash = ?2 and revokedAt is null", now, tokenHash)

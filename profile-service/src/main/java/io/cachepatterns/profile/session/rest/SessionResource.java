@@ -4,7 +4,9 @@ import io.cachepatterns.profile.session.service.Credentials;
 import io.cachepatterns.profile.session.service.NewSession;
 import io.cachepatterns.profile.session.service.SessionService;
 import io.cachepatterns.profile.session.service.SessionView;
+import io.cachepatterns.shared.ratelimit.RateLimiter;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -25,20 +27,31 @@ import org.jboss.resteasy.reactive.RestResponse;
 public class SessionResource {
 
     private final SessionService sessions;
+    private final RateLimiter rateLimiter;
 
-    public SessionResource(SessionService sessions) {
+    public SessionResource(SessionService sessions, RateLimiter rateLimiter) {
         this.sessions = sessions;
+        this.rateLimiter = rateLimiter;
     }
 
+    /**
+     * Logs in: within {@code rate-limit.login-per-user} per username and {@code rate-limit.login-per-address} per
+     * client address, counted before the password is checked (each check costs a bcrypt), so a guesser is slowed
+     * whether the guesses are right or wrong.
+     */
     @POST
-    public Uni<RestResponse<NewSession>> login(@Valid @NotNull Credentials credentials) {
-        return sessions.login(credentials).map(session -> RestResponse.status(RestResponse.Status.CREATED, session));
+    public Uni<RestResponse<NewSession>> login(@Valid @NotNull Credentials credentials, HttpServerRequest request) {
+        return rateLimiter.acquire("login-per-address", request.remoteAddress().hostAddress())
+                .flatMap(ignored -> rateLimiter.acquire("login-per-user", credentials.username()))
+                .flatMap(ignored -> sessions.login(credentials))
+                .map(session -> RestResponse.status(RestResponse.Status.CREATED, session));
     }
 
+    /** Who the token belongs to, with which roles, until when: how the other services check a token. */
     @GET
     @Path("/current")
     public Uni<SessionView> current(@RestHeader(HttpHeaders.AUTHORIZATION) String authorization) {
-        return sessions.authenticate(authorization);
+        return sessions.current(authorization);
     }
 
     @DELETE

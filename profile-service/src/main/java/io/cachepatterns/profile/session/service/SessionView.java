@@ -1,22 +1,13 @@
 package io.cachepatterns.profile.session.service;
 
-import io.cachepatterns.profile.session.Session;
-import java.time.Duration;
+import io.cachepatterns.shared.auth.SessionGrant;
 import java.time.Instant;
+import java.util.List;
 
-/** Who a session belongs to and until when; what is cached, never the token. */
-public record SessionView(long profileId, Instant expiresAt) {
+/** The current session as {@code GET /sessions/current} answers it: whose, with which roles, until when. */
+public record SessionView(long profileId, List<String> roles, Instant expiresAt) {
 
-    public static SessionView of(Session session) {
-        return new SessionView(session.profileId, session.expiresAt);
-    }
-
-    /** How long the session has left: the cache entry's TTL, so that it expires with the session everywhere. */
-    public Duration remaining() {
-        return Duration.between(Instant.now(), expiresAt);
-    }
-
-    public boolean isLive() {
-        return Instant.now().isBefore(expiresAt);
+    public static SessionView of(SessionGrant grant) {
+        return new SessionView(grant.profileId(), grant.roles(), grant.expiresAt());
     }
 }

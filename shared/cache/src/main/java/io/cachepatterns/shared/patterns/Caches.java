@@ -9,16 +9,16 @@ import io.cachepatterns.shared.invalidation.ChangeChannel;
 import io.cachepatterns.shared.invalidation.InvalidationTarget;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.cachepatterns.shared.patterns.writebehind.WriteBehind;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -58,6 +58,17 @@ public class Caches {
     /** A cache-aside cache whose entries live no longer than {@code lifetime} says (a session's expiry). */
     public <T> CacheAside<T> cacheAside(String name, Class<T> type, Function<T, Duration> lifetime) {
         return register(newCacheAside(name, type, lifetime));
+    }
+
+    /**
+     * A cache-aside cache whose keys belong to another service, {@code owner}: both read and write the same entries,
+     * and the owner's invalidations reach every reader at once (the sessions every service checks).
+     */
+    public <T> CacheAside<T> sharedCacheAside(String owner, String name, Class<T> type,
+                                              Function<T, Duration> lifetime) {
+        CacheConfig.CacheSpec spec = config.cache(name);
+        return register(new CacheAside<>(name, new KeySpace(owner, name, spec.schemaVersion()),
+                new JsonCodec<>(mapper, type), spec.settings(), store, metrics, lifetime));
     }
 
     private <T> CacheAside<T> newCacheAside(String name, Class<T> type, Function<T, Duration> lifetime) {

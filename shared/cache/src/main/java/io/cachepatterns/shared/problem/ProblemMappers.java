@@ -41,6 +41,9 @@ public class ProblemMappers {
             // RFC 9110: a 401 names the scheme the client should use.
             return Response.fromResponse(response).header("WWW-Authenticate", "Bearer").build();
         }
+        if (e.retryAfterSeconds() > 0) {
+            return Response.fromResponse(response).header("Retry-After", e.retryAfterSeconds()).build();
+        }
         return response;
     }
 
