@@ -62,8 +62,9 @@ public final class LocalStack implements AutoCloseable {
                 int port = ports.get(service.name());
                 Map<String, String> environment = new HashMap<>();
                 if (service.database() != null) {
-                    servers.createDatabase(service.database());
-                    environment.putAll(ServiceProcess.environment(servers, service.database(), port));
+                    // Each service logs in as its own role, owner of its database only, as deployed.
+                    PostgresAddress own = servers.createOwnedDatabase(service.database());
+                    environment.putAll(ServiceProcess.environment(servers, own, service.database(), port));
                 } else {
                     environment.putAll(ServiceProcess.environment(servers, port));
                 }

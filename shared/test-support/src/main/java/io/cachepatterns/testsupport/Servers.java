@@ -35,6 +35,14 @@ public interface Servers extends AutoCloseable {
     /** Creates a database if it does not exist yet; the run command gives each service its own. */
     void createDatabase(String name);
 
+    /**
+     * A database for a service, owned by its own role that may do nothing else (no superuser at run time), as in the
+     * deployments; where the database exists already, the server's own credentials.
+     */
+    default PostgresAddress createOwnedDatabase(String name) {
+        return postgres().createOwnedDatabase(name);
+    }
+
     /** One line for the logs: where the servers came from. */
     String description();
 

@@ -51,7 +51,12 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** The environment contract for a service on {@code port} with its own database {@code database}. */
     public static Map<String, String> environment(Servers servers, String database, int port) {
-        PostgresAddress postgres = servers.postgres();
+        return environment(servers, servers.postgres(), database, port);
+    }
+
+    /** As above, logging in to PostgreSQL as {@code postgres} says (a service's own role, say). */
+    public static Map<String, String> environment(Servers servers, PostgresAddress postgres, String database,
+                                                  int port) {
         return Map.of(
                 "SESSION_SECRET", LOCAL_SESSION_SECRET,
                 "ADMIN_TOKEN", LOCAL_ADMIN_TOKEN,
