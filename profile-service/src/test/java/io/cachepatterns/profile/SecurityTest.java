@@ -110,7 +110,7 @@ class SecurityTest {
     void aCachedSessionRewrittenInRedisWithoutTheSecretIsNotTrusted() {
         ProfileApi.Account user = account();
         given().header("Authorization", user.bearer()).when().get("/sessions/current").then().statusCode(200);
-        String key = "profile:sessions:v1:{" + Authenticator.hash(user.token()) + "}";
+        String key = "profile:sessions:v2:{" + Authenticator.hash(user.token()) + "}";
         try (RedisCli redis = RedisCli.connect(TestServers.get().redisUrl())) {
             String cached = awaitValue(redis, key); // the cache is filled once the answer has left
             assertThat(cached).contains("\"mac\"");

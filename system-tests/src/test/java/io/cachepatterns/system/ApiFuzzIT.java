@@ -177,6 +177,11 @@ class ApiFuzzIT {
                 + " 503 problems (a dependency too slow under this load)%n", total, operations.size(), bad.size(),
                 byStatus5xx.get(), unavailable.get());
         assertThat(report).as("answers that are 5xx, or 4xx without a problem body (seed %d)", seed).isEmpty();
+
+        // Whatever was accepted or refused, nothing may be left half written once the system has settled.
+        List<String> halfWritten = HalfWrittenState.find(TestServers.get(), Duration.ofSeconds(20));
+        System.out.printf("fuzz: %d differences between PostgreSQL and Redis once settled%n", halfWritten.size());
+        assertThat(halfWritten).as("half-written state after the fuzz (seed %d)", seed).isEmpty();
     }
 
     /**

@@ -92,6 +92,6 @@ class ProductAuthorizationTest {
     }
 
     private static String sessionKey(String token) {
-        return "profile:sessions:v1:{" + Authenticator.hash(token) + "}";
+        return "profile:sessions:v2:{" + Authenticator.hash(token) + "}";
     }
 }

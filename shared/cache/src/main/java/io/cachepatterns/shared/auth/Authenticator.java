@@ -22,7 +22,7 @@ import org.jboss.logging.Logger;
  * Who is calling, for every service: {@code Authorization: Bearer <token>} is either the operator's
  * {@code ADMIN_TOKEN} or a session token from {@code POST /sessions}.
  *
- * <p>Sessions are cached aside in Redis under profile-service's keys ({@code profile:sessions:v1:{sha256(token)}}),
+ * <p>Sessions are cached aside in Redis under profile-service's keys ({@code profile:sessions:v2:{sha256(token)}}),
  * which profile-service writes and deletes too: a logout deletes the one entry every service reads, so it is seen
  * by the whole fleet at once. A miss asks the {@link SessionSource} (profile-service) and caches its answer for as
  * long as the session has left, at most {@code cache.sessions.ttl}.
