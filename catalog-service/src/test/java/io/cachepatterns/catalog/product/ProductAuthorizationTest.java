@@ -62,6 +62,27 @@ class ProductAuthorizationTest {
     }
 
     @Test
+    void withProfileServiceDownACachedSessionStillWorksAndAnUnknownOneIsA503() {
+        String cached = StandInProfiles.get().bearer(105, "editor");
+        String unknown = StandInProfiles.get().bearer(106, "editor");
+        given().header("Authorization", cached).contentType(ContentType.JSON)
+                .body(ProductApi.input("while up")).when().post("/products").then().statusCode(201);
+        StandInProfiles.get().down(true);
+        try {
+            given().header("Authorization", cached).contentType(ContentType.JSON)
+                    .body(ProductApi.input("while down")).when().post("/products").then().statusCode(201);
+            // Never let in for want of an answer, never a 500: the caller is told to try again.
+            given().header("Authorization", unknown).contentType(ContentType.JSON)
+                    .body(ProductApi.input("unchecked")).when().post("/products").then().statusCode(503)
+                    .contentType(PROBLEM);
+        } finally {
+            StandInProfiles.get().down(false);
+        }
+        given().header("Authorization", unknown).contentType(ContentType.JSON)
+                .body(ProductApi.input("checked")).when().post("/products").then().statusCode(201);
+    }
+
+    @Test
     void aLogoutThatReachesRedisIsSeenAtOnce() {
         String token = StandInProfiles.get().signIn(104, "editor");
         given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON)

@@ -71,6 +71,11 @@ public final class StandInProfiles {
         sessions.remove(token);
     }
 
+    /** While down, profile-service answers every session lookup with a 503. */
+    public void down(boolean isDown) {
+        server.down(isDown);
+    }
+
     /** Requests that reached the stand-in: each is a session that Redis did not hold. */
     public int lookups() {
         return server.requests("/sessions/current");

@@ -15,13 +15,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.net.URI;
 import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
+import org.eclipse.microprofile.faulttolerance.Retry;
 
 /**
  * Asks profile-service ({@code GET /sessions/current} with the caller's token) about a session Redis does not hold.
  * Its answer is cached by {@link Authenticator}, so profile-service sees one request per session per cache lifetime.
  *
- * <p>Fault tolerance: a bounded wait, and a circuit breaker named {@code profile-sessions}, so that a profile-service
- * outage costs callers a fast 503 instead of a slow one. A token already cached keeps working meanwhile.
+ * <p>Fault tolerance: a bounded wait, one retry (a connection cut by a restarting instance, say), and a circuit
+ * breaker named {@code profile-sessions}, so that a profile-service outage costs callers a fast 503 instead of a slow
+ * one. A token already cached keeps working meanwhile.
  */
 @DefaultBean
 @ApplicationScoped
@@ -45,6 +47,7 @@ public class ProfileSessionSource implements SessionSource {
     @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 2000,
             skipOn = ProblemException.class)
     @CircuitBreakerName("profile-sessions")
+    @Retry(maxRetries = 1, delay = 50, abortOn = ProblemException.class)
     public Uni<SessionGrant> load(String token, String tokenHash) {
         String base = profile.getPath() == null ? "" : profile.getPath().replaceAll("/$", "");
         RequestOptions request = new RequestOptions()
