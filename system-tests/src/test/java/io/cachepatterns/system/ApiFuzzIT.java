@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cachepatterns.testsupport.ApiCalls;
 import io.cachepatterns.testsupport.LocalStack;
 import io.cachepatterns.testsupport.SeedData;
 import io.cachepatterns.testsupport.ServiceProcess;
@@ -66,39 +67,23 @@ class ApiFuzzIT {
         String password = "fuzzing passphrase " + System.nanoTime();
         String registered = send("profile", "POST", "/profiles", "{\"username\":\"" + username + "\",\"password\":\""
                 + password + "\",\"displayName\":\"Fuzzer\",\"email\":\"fuzzer@example.com\"}", null);
-        String id = registered.replaceAll("(?s).*?\"id\":(\\d+).*", "$1");
+        String id = ApiCalls.field(registered, "id");
         send("profile", "PUT", "/profiles/" + id + "/roles", "{\"roles\":[\"editor\",\"service\"]}",
                 LocalStack.LOCAL_ADMIN_TOKEN);
         String login = "{\"username\":\"" + username + "\",\"password\":\"" + password + "\"}";
-        signedIn = send("profile", "POST", "/sessions", login, null).replaceAll("(?s).*\"token\":\"([^\"]+)\".*", "$1");
-        loggedOut = send("profile", "POST", "/sessions", login, null).replaceAll("(?s).*\"token\":\"([^\"]+)\".*", "$1");
+        signedIn = ApiCalls.field(send("profile", "POST", "/sessions", login, null), "token");
+        loggedOut = ApiCalls.field(send("profile", "POST", "/sessions", login, null), "token");
         send("profile", "DELETE", "/sessions/current", null, loggedOut);
     }
 
     private static volatile String signedIn;
     private static volatile String loggedOut;
 
+    /** A set-up call, which must succeed: its answer's body. */
     private static String send(String service, String method, String path, String json, String token) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(stack.service(service).uri(path))
-                .timeout(Duration.ofSeconds(10))
-                .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(json));
-        if (json != null) {
-            request.header("content-type", "application/json");
-        }
-        if (token != null) {
-            request.header("authorization", "Bearer " + token);
-        }
-        try {
-            HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).as("%s %s: %s", method, path, response.body()).isLessThan(300);
-            return response.body();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        HttpResponse<String> response = ApiCalls.call(stack, service, method, path, json, token);
+        assertThat(response.statusCode()).as("%s %s: %s", method, path, response.body()).isLessThan(300);
+        return response.body();
     }
 
     @AfterAll

@@ -2,13 +2,11 @@ package io.cachepatterns.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cachepatterns.testsupport.ApiCalls;
 import io.cachepatterns.testsupport.LocalPrometheus;
 import io.cachepatterns.testsupport.LocalStack;
 import io.cachepatterns.testsupport.ServiceProcess;
 import io.cachepatterns.testsupport.TestServers;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +36,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SystemScenarioIT {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static LocalStack stack;
 
     @BeforeAll
@@ -68,7 +65,7 @@ class SystemScenarioIT {
         HttpResponse<String> login = send("profile", "POST", "/sessions", "{\"username\":\"" + username
                 + "\",\"password\":\"correct-horse-1\"}", null);
         assertThat(login.statusCode()).isEqualTo(201);
-        String token = login.body().replaceAll("(?s).*\"token\":\"([^\"]+)\".*", "$1");
+        String token = field(login.body(), "token");
 
         // Not an editor yet: the catalog refuses; once the operator gives the role, the same token may write, at
         // once (the role change invalidated the session's cached copy, which catalog-service reads).
@@ -146,27 +143,13 @@ class SystemScenarioIT {
     }
 
     private static String field(String json, String name) {
-        Matcher matcher = Pattern.compile("\"" + name + "\":(\\d+)").matcher(json);
-        assertThat(matcher.find()).as("%s in %s", name, json).isTrue();
-        return matcher.group(1);
+        String value = ApiCalls.field(json, name);
+        assertThat(value).as("%s in %s", name, json).isNotNull();
+        return value;
     }
 
     private static HttpResponse<String> send(String service, String method, String path, String json, String token) {
-        URI uri = stack.service(service).uri(path);
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
-                .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(json));
-        if (json != null) {
-            request.header("content-type", "application/json");
-        }
-        if (token != null) {
-            request.header("authorization", "Bearer " + token);
-        }
-        try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (Exception e) {
-            throw new IllegalStateException(method + " " + uri + ": " + e, e);
-        }
+        return ApiCalls.call(stack, service, method, path, json, token);
     }
 
     /**

@@ -1,11 +1,6 @@
 package io.cachepatterns.testsupport;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,7 +10,6 @@ public final class SeedData {
     public static final String SUMMARY = "6 products, user demo / password demo-password-1 (who likes three of "
             + "them), views on every product";
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String[][] PRODUCTS = {
         {"espresso-cup", "Espresso cup", "12.50", "kitchen"},
         {"french-press", "French press", "34.00", "kitchen"},
@@ -37,71 +31,47 @@ public final class SeedData {
      * likes as a signed-in user; and makes an editor (registered, then given the role by the operator).
      */
     public static Editor load(LocalStack stack) {
-        ServiceProcess catalog = stack.service("catalog");
-        ServiceProcess metrics = stack.service("metrics");
-        ServiceProcess profile = stack.service("profile");
-        String operator = "Bearer " + LocalStack.LOCAL_ADMIN_TOKEN;
-        List<Long> ids = new ArrayList<>();
+        String operator = LocalStack.LOCAL_ADMIN_TOKEN;
+        List<String> ids = new ArrayList<>();
         for (String[] product : PRODUCTS) {
             String body = "{\"sku\":\"" + product[0] + "\",\"name\":\"" + product[1] + "\",\"description\":\"seed data\","
                     + "\"price\":" + product[2] + ",\"currency\":\"EUR\",\"category\":\"" + product[3] + "\"}";
-            HttpResponse<String> created = send(post(catalog.uri("/products"), body, operator));
+            HttpResponse<String> created = call(stack, "catalog", "POST", "/products", body, operator);
             if (created.statusCode() == 201) {
-                ids.add(Long.parseLong(created.body().replaceAll("(?s).*?\"id\":(\\d+).*", "$1")));
+                ids.add(ApiCalls.field(created.body(), "id"));
             }
         }
         for (int i = 0; i < ids.size(); i++) {
-            send(post(metrics.uri("/items/" + ids.get(i) + "/views?count=" + (10 * (i + 1))), "", operator));
+            call(stack, "metrics", "POST", "/items/" + ids.get(i) + "/views?count=" + (10 * (i + 1)), "", operator);
         }
-        send(post(profile.uri("/profiles"), "{\"username\":\"demo\",\"password\":\"demo-password-1\","
-                + "\"displayName\":\"Demo User\",\"email\":\"demo@example.com\",\"bio\":\"seed data\"}", null));
-        String demo = "Bearer " + tokenOf(send(post(profile.uri("/sessions"),
-                "{\"username\":\"demo\",\"password\":\"demo-password-1\"}", null)));
+        call(stack, "profile", "POST", "/profiles", "{\"username\":\"demo\",\"password\":\"demo-password-1\","
+                + "\"displayName\":\"Demo User\",\"email\":\"demo@example.com\",\"bio\":\"seed data\"}", null);
+        String demo = ApiCalls.field(call(stack, "profile", "POST", "/sessions",
+                "{\"username\":\"demo\",\"password\":\"demo-password-1\"}", null).body(), "token");
         for (int i = 0; i < Math.min(3, ids.size()); i++) {
-            send(post(metrics.uri("/items/" + ids.get(i) + "/likes"), "", demo));
+            call(stack, "metrics", "POST", "/items/" + ids.get(i) + "/likes", "", demo);
         }
         byte[] random = new byte[12];
         new java.security.SecureRandom().nextBytes(random);
         Editor editor = new Editor("editor", "editor-" + java.util.Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(random));
-        HttpResponse<String> registered = send(post(profile.uri("/profiles"), "{\"username\":\"" + editor.username()
-                + "\",\"password\":\"" + editor.password() + "\",\"displayName\":\"Editor\","
-                + "\"email\":\"editor@example.com\"}", null));
+        HttpResponse<String> registered = call(stack, "profile", "POST", "/profiles", "{\"username\":\""
+                + editor.username() + "\",\"password\":\"" + editor.password() + "\",\"displayName\":\"Editor\","
+                + "\"email\":\"editor@example.com\"}", null);
         if (registered.statusCode() == 201) {
-            String id = registered.body().replaceAll("(?s).*?\"id\":(\\d+).*", "$1");
-            send(HttpRequest.newBuilder(profile.uri("/profiles/" + id + "/roles")).timeout(Duration.ofSeconds(10))
-                    .header("content-type", "application/json").header("Authorization", operator)
-                    .PUT(HttpRequest.BodyPublishers.ofString("{\"roles\":[\"editor\"]}")).build());
+            call(stack, "profile", "PUT", "/profiles/" + ApiCalls.field(registered.body(), "id") + "/roles",
+                    "{\"roles\":[\"editor\"]}", operator);
         }
         return editor;
     }
 
-    private static String tokenOf(HttpResponse<String> login) {
-        return login.body().replaceAll("(?s).*?\"token\":\"([^\"]+)\".*", "$1");
-    }
-
-    private static HttpRequest post(URI uri, String json, String authorization) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
-                .header("content-type", "application/json");
-        if (authorization != null) {
-            builder.header("Authorization", authorization);
-        }
-        return builder.POST(HttpRequest.BodyPublishers.ofString(json)).build();
-    }
-
     /** Seed data is a convenience: a failure (say, it is there already) is reported, not fatal. */
-    private static HttpResponse<String> send(HttpRequest request) {
-        try {
-            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() >= 300) {
-                System.out.println("seed: " + request.uri() + " → " + response.statusCode());
-            }
-            return response;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+    private static HttpResponse<String> call(LocalStack stack, String service, String method, String path,
+                                             String json, String token) {
+        HttpResponse<String> response = ApiCalls.call(stack, service, method, path, json, token);
+        if (response.statusCode() >= 300) {
+            System.out.println("seed: " + method + " " + path + " at " + service + " → " + response.statusCode());
         }
+        return response;
     }
 }

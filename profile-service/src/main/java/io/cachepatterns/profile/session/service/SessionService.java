@@ -67,7 +67,7 @@ public class SessionService {
     public Uni<Void> logout(String authorization) {
         return authenticator.session(authorization)
                 .flatMap(session -> {
-                    String tokenHash = Authenticator.hash(authorization.substring("Bearer ".length()).strip());
+                    String tokenHash = Authenticator.tokenHashOf(authorization);
                     return outbox.transaction(() -> repository.revoke(tokenHash, Instant.now()),
                             ignored -> List.of(authenticator.sessionCache().invalidationOf(tokenHash)));
                 })

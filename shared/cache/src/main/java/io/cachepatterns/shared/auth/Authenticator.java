@@ -152,6 +152,11 @@ public class Authenticator {
         return token;
     }
 
+    /** What the session named by {@code Authorization: Bearer <token>} is stored and cached under; a 401 problem. */
+    public static String tokenHashOf(String authorization) {
+        return hash(tokenOf(authorization));
+    }
+
     /** What sessions are stored and cached under: the token itself is never kept anywhere. */
     public static String hash(String token) {
         try {

@@ -30,16 +30,24 @@ import org.eclipse.microprofile.faulttolerance.Retry;
 public class ProfileSessionSource implements SessionSource {
 
     private final HttpClient client;
-    private final URI profile;
+    private final String host;
+    private final int port;
+    /** The path of {@code GET /sessions/current} under {@code PROFILE_URL}. */
+    private final String currentSession;
     private final AuthConfig config;
     private final ObjectMapper mapper;
 
     public ProfileSessionSource(Vertx vertx, AuthConfig config, ObjectMapper mapper) {
-        this.profile = URI.create(config.profileUrl());
+        URI profile = URI.create(config.profileUrl());
+        boolean https = "https".equals(profile.getScheme());
+        this.host = profile.getHost();
+        this.port = profile.getPort() > 0 ? profile.getPort() : https ? 443 : 80;
+        this.currentSession = (profile.getPath() == null ? "" : profile.getPath().replaceAll("/$", ""))
+                + "/sessions/current";
         this.config = config;
         this.mapper = mapper.copy().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
         this.client = vertx.createHttpClient(new HttpClientOptions()
-                .setSsl("https".equals(profile.getScheme()))
+                .setSsl(https)
                 .setConnectTimeout((int) config.profileTimeout().toMillis()));
     }
 
@@ -49,12 +57,11 @@ public class ProfileSessionSource implements SessionSource {
     @CircuitBreakerName("profile-sessions")
     @Retry(maxRetries = 1, delay = 50, abortOn = ProblemException.class)
     public Uni<SessionGrant> load(String token, String tokenHash) {
-        String base = profile.getPath() == null ? "" : profile.getPath().replaceAll("/$", "");
         RequestOptions request = new RequestOptions()
                 .setMethod(HttpMethod.GET)
-                .setHost(profile.getHost())
-                .setPort(profile.getPort() > 0 ? profile.getPort() : "https".equals(profile.getScheme()) ? 443 : 80)
-                .setURI(base + "/sessions/current")
+                .setHost(host)
+                .setPort(port)
+                .setURI(currentSession)
                 .putHeader("Authorization", "Bearer " + token)
                 .putHeader("Accept", "application/json")
                 .setTimeout(config.profileTimeout().toMillis());
