@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cachepatterns.testsupport.ApiCalls;
+import io.cachepatterns.testsupport.HalfWrittenState;
 import io.cachepatterns.testsupport.LocalStack;
 import io.cachepatterns.testsupport.SeedData;
 import io.cachepatterns.testsupport.ServiceProcess;

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *       direction, as after a network partition or a frozen peer; nothing tells the client.</li>
  *   <li>{@link #cut()}: every connection is closed at once and the bytes held by a stall are dropped: they never
  *       reach the server.</li>
+ *   <li>{@link #refuse()}: as a stopped server, every connection cut and new ones closed at once.</li>
  *   <li>{@link #resume()}: bytes flow again (those held by a stall first, unless a cut dropped them).</li>
  * </ul>
  * A half-open connection, the hardest case for a client, is {@link #blackHoleExisting()}: the connections open now
@@ -32,6 +33,7 @@ public final class FaultProxy implements AutoCloseable {
     private final Set<Socket> blackHoled = ConcurrentHashMap.newKeySet();
     private final Object gate = new Object();
     private volatile boolean stalled;
+    private volatile boolean refusing;
     private volatile boolean closed;
 
     private FaultProxy(ServerSocket listener, InetSocketAddress target) {
@@ -61,6 +63,15 @@ public final class FaultProxy implements AutoCloseable {
         stalled = true;
     }
 
+    /**
+     * As a stopped server: every connection is cut, and new ones are closed as soon as they are accepted, until
+     * {@link #resume()}.
+     */
+    public void refuse() {
+        refusing = true;
+        cut();
+    }
+
     /** The connections open now stop forwarding until cut; new connections flow. */
     public void blackHoleExisting() {
         blackHoled.addAll(sockets);
@@ -69,6 +80,7 @@ public final class FaultProxy implements AutoCloseable {
     public void resume() {
         synchronized (gate) {
             stalled = false;
+            refusing = false;
             gate.notifyAll();
         }
     }
@@ -99,6 +111,10 @@ public final class FaultProxy implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = listener.accept();
+                if (refusing) {
+                    closeQuietly(client);
+                    continue;
+                }
                 Socket server = new Socket();
                 try {
                     server.connect(target, 2_000);

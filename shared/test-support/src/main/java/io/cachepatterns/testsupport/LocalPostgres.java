@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -31,12 +32,18 @@ final class LocalPostgres implements AutoCloseable {
 
     private final PostgresAddress address;
     private final String description;
-    private final AutoCloseable stopper;
+    /** Stops the server and deletes its data for good. */
+    private final AutoCloseable remover;
+    /** Starts the server again on the same data after {@link #stop()}; null where that is not possible. */
+    private final Supplier<Process> starter;
+    private Process server;
 
-    private LocalPostgres(PostgresAddress address, String description, AutoCloseable stopper) {
+    private LocalPostgres(PostgresAddress address, String description, AutoCloseable remover,
+                          Supplier<Process> starter) {
         this.address = address;
         this.description = description;
-        this.stopper = stopper;
+        this.remover = remover;
+        this.starter = starter;
     }
 
     static LocalPostgres start(int port) {
@@ -60,10 +67,33 @@ final class LocalPostgres implements AutoCloseable {
         return description;
     }
 
+    /** A fast shutdown (clients cut off, every commit kept), as an operator's restart or a failover does. */
+    synchronized void stop() {
+        requireRestartable();
+        if (server != null) {
+            Processes.interrupt(server);
+            server = null;
+        }
+    }
+
+    /** Starts the server again on its data after {@link #stop()}, and waits until it accepts connections. */
+    synchronized void start() {
+        requireRestartable();
+        if (server == null) {
+            server = starter.get();
+        }
+    }
+
+    private void requireRestartable() {
+        if (starter == null) {
+            throw new UnsupportedOperationException("the embedded PostgreSQL cannot be stopped and started again");
+        }
+    }
+
     @Override
     public void close() {
         try {
-            stopper.close();
+            remover.close();
         } catch (Exception e) {
             throw new IllegalStateException("cannot stop PostgreSQL", e);
         }
@@ -86,19 +116,32 @@ final class LocalPostgres implements AutoCloseable {
                 command.addAll(List.of("-c", "fsync=off", "-c", "synchronous_commit=off",
                         "-c", "full_page_writes=off"));
             }
-            Process server = new ProcessBuilder(asUser(runAs, command))
-                    .redirectErrorStream(true)
-                    .redirectOutput(dataDir.resolve("server.log").toFile())
-                    .start();
             PostgresAddress address = new PostgresAddress("127.0.0.1", port, SUPERUSER, SUPERUSER, "postgres");
-            Processes.waitUntil(Duration.ofSeconds(30), () -> Processes.accepts(address), () -> "PostgreSQL on port "
-                    + port + " did not start; log: " + Processes.tail(dataDir.resolve("server.log")));
-            AutoCloseable stopper = () -> {
-                Processes.interrupt(server);
+            Supplier<Process> starter = () -> {
+                try {
+                    Process started = new ProcessBuilder(asUser(runAs, command))
+                            .redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("server.log").toFile()))
+                            .start();
+                    Processes.waitUntil(Duration.ofSeconds(30), () -> Processes.accepts(address),
+                            () -> "PostgreSQL on port " + port + " did not start; log: "
+                                    + Processes.tail(dataDir.resolve("server.log")));
+                    return started;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            };
+            List<LocalPostgres> self = new ArrayList<>(1); // the remover stops the server it belongs to
+            AutoCloseable remover = () -> {
+                self.get(0).stop();
                 Processes.deleteTree(dataDir);
             };
-            return new LocalPostgres(address, "PostgreSQL from " + bin + runAs.map(u -> " as " + u).orElse("")
-                    + (DURABLE ? ", durable" : ", fsync off"), stopper);
+            LocalPostgres postgres = new LocalPostgres(address, "PostgreSQL from " + bin
+                    + runAs.map(u -> " as " + u).orElse("") + (DURABLE ? ", durable" : ", fsync off"), remover,
+                    starter);
+            self.add(postgres);
+            postgres.start();
+            return postgres;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -108,7 +151,7 @@ final class LocalPostgres implements AutoCloseable {
         try {
             EmbeddedPostgres postgres = EmbeddedPostgres.builder().setPort(port).start();
             PostgresAddress address = new PostgresAddress("127.0.0.1", port, SUPERUSER, SUPERUSER, "postgres");
-            return new LocalPostgres(address, "embedded PostgreSQL (zonky)", postgres);
+            return new LocalPostgres(address, "embedded PostgreSQL (zonky)", postgres, null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the embedded PostgreSQL", e);
         }

@@ -22,19 +22,29 @@ final class LocalRedis implements AutoCloseable {
     private final Path binary;
     private final int port;
     private final Path workDir;
+    private final boolean appendOnly;
     private Process process;
 
-    private LocalRedis(Path binary, int port, Path workDir) {
+    private LocalRedis(Path binary, int port, Path workDir, boolean appendOnly) {
         this.binary = binary;
         this.port = port;
         this.workDir = workDir;
+        this.appendOnly = appendOnly;
     }
 
     static LocalRedis start(int port) {
+        return start(port, false);
+    }
+
+    /**
+     * {@code appendOnly}: persisted as deployed (AOF, {@code appendfsync everysec}), so that a restart after a kill
+     * finds what Redis had written to its log; otherwise nothing is kept, and a test server starts empty.
+     */
+    static LocalRedis start(int port, boolean appendOnly) {
         try {
             Path workDir = Files.createTempDirectory("cache-patterns-redis-");
             Path binary = installed().orElseGet(() -> extractEmbedded(workDir));
-            LocalRedis redis = new LocalRedis(binary, port, workDir);
+            LocalRedis redis = new LocalRedis(binary, port, workDir, appendOnly);
             redis.restart();
             return redis;
         } catch (IOException e) {
@@ -54,9 +64,9 @@ final class LocalRedis implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return;
         }
-        // No persistence: a test server starts empty and leaves nothing behind.
         List<String> command = List.of(binary.toString(), "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", workDir.toString(), "--daemonize", "no");
+                "--save", "", "--appendonly", appendOnly ? "yes" : "no", "--appendfsync", "everysec",
+                "--dir", workDir.toString(), "--daemonize", "no");
         try {
             process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
@@ -74,6 +84,29 @@ final class LocalRedis implements AutoCloseable {
             Processes.terminate(process);
             process = null;
         }
+    }
+
+    /** {@code kill -9}: no last write to the append-only file, as in a crash. */
+    synchronized void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process = null;
+        }
+    }
+
+    /** Deletes what Redis persisted (while it is stopped), so that the next start is empty, as on a new node. */
+    synchronized void wipe() {
+        if (process != null) {
+            throw new IllegalStateException("stop redis-server before wiping its data");
+        }
+        Processes.deleteTree(workDir.resolve("appendonlydir"));
+        Processes.deleteTree(workDir.resolve("appendonly.aof")); // Redis 6's single file
+        Processes.deleteTree(workDir.resolve("dump.rdb"));
     }
 
     /** {@code kill -STOP} freezes the server, {@code kill -CONT} thaws it. */

@@ -16,7 +16,11 @@ final class LocalServers implements Servers {
     }
 
     static LocalServers start() {
-        LocalRedis redis = LocalRedis.start(freePort());
+        return start(false);
+    }
+
+    static LocalServers start(boolean persistentRedis) {
+        LocalRedis redis = LocalRedis.start(freePort(), persistentRedis);
         try {
             return new LocalServers(redis, LocalPostgres.start(freePort()));
         } catch (RuntimeException e) {
@@ -51,6 +55,26 @@ final class LocalServers implements Servers {
     @Override
     public void startRedis() {
         redis.restart();
+    }
+
+    @Override
+    public void killRedis() {
+        redis.kill();
+    }
+
+    @Override
+    public void wipeRedis() {
+        redis.wipe();
+    }
+
+    @Override
+    public void stopPostgres() {
+        postgres.stop();
+    }
+
+    @Override
+    public void startPostgres() {
+        postgres.start();
     }
 
     @Override

@@ -32,6 +32,25 @@ public interface Servers extends AutoCloseable {
     /** Ends {@link #freezeRedis()}: Redis answers again, with its data intact. */
     void thawRedis();
 
+    /** {@code kill -9} of Redis: nothing more reaches its append-only file. {@link #startRedis()} brings it back. */
+    default void killRedis() {
+        throw new UnsupportedOperationException("Redis is not this process's to kill: " + description());
+    }
+
+    /** Deletes what a stopped Redis persisted, so that {@link #startRedis()} starts it empty. */
+    default void wipeRedis() {
+        throw new UnsupportedOperationException("Redis is not this process's to wipe: " + description());
+    }
+
+    /** A fast shutdown of PostgreSQL; {@link #startPostgres()} starts it again on the same data. */
+    default void stopPostgres() {
+        throw new UnsupportedOperationException("PostgreSQL is not this process's to stop: " + description());
+    }
+
+    default void startPostgres() {
+        throw new UnsupportedOperationException("PostgreSQL is not this process's to start: " + description());
+    }
+
     /** Creates a database if it does not exist yet; the run command gives each service its own. */
     void createDatabase(String name);
 
@@ -48,6 +67,14 @@ public interface Servers extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * Redis and PostgreSQL as processes of this machine, which every fault above can be done to; Redis persisted as
+     * deployed (AOF, {@code everysec}) if {@code persistentRedis}. For the fault-injection suite.
+     */
+    static Servers startProcesses(boolean persistentRedis) {
+        return LocalServers.start(persistentRedis);
+    }
 
     static Servers start() {
         if (ExternalServers.configured()) {

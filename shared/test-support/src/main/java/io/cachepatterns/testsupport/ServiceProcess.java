@@ -170,4 +170,25 @@ public final class ServiceProcess implements AutoCloseable {
     public void close() {
         Processes.terminate(process);
     }
+
+    /**
+     * Stops all of them at once (SIGTERM, each finishing what it has in progress): one after another, the run
+     * command took about 50 s to stop.
+     */
+    public static void stopAll(java.util.Collection<ServiceProcess> services) {
+        List<Thread> stopping = new ArrayList<>();
+        for (ServiceProcess service : services) {
+            Thread thread = new Thread(service::close, "stop-" + service.name());
+            thread.start();
+            stopping.add(thread);
+        }
+        for (Thread thread : stopping) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
 }

@@ -1,10 +1,7 @@
-package io.cachepatterns.system;
+package io.cachepatterns.testsupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cachepatterns.testsupport.PostgresAddress;
-import io.cachepatterns.testsupport.RedisCli;
-import io.cachepatterns.testsupport.Servers;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -25,7 +22,7 @@ import java.util.Map;
  * or nothing; the outboxes are empty; every counter in Redis equals its row; every item's likes equal its likers;
  * no session is cached that the store has ended.
  */
-final class HalfWrittenState {
+public final class HalfWrittenState {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -33,7 +30,7 @@ final class HalfWrittenState {
     }
 
     /** The differences found, after waiting up to {@code settle} for flushes and outbox deliveries to finish. */
-    static List<String> find(Servers servers, Duration settle) throws Exception {
+    public static List<String> find(Servers servers, Duration settle) throws Exception {
         long deadline = System.nanoTime() + settle.toNanos();
         List<String> found;
         do {
