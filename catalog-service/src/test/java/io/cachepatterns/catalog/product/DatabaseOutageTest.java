@@ -2,7 +2,9 @@ package io.cachepatterns.catalog.product;
 
 import static io.cachepatterns.catalog.product.ProductApi.create;
 import static io.cachepatterns.catalog.product.ProductApi.get;
+import static io.cachepatterns.catalog.product.ProductApi.update;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 
 import io.cachepatterns.testsupport.FaultProxy;
 import io.cachepatterns.testsupport.ProxiedDatabaseResource;
@@ -55,5 +57,21 @@ class DatabaseOutageTest {
             toDatabase.resume();
         }
         get(cold).then().statusCode(200);
+    }
+
+    /** Found by the fault suite (bin/chaos): every write during a PostgreSQL restart answered 500. */
+    @Test
+    void aWriteWhileTheDatabaseIsDownIsA503ProblemNotA500() {
+        FaultProxy toDatabase = ProxiedDatabaseResource.database();
+        long id = create("written around a database restart");
+
+        toDatabase.refuse(); // as a stopped server: connections cut, new ones closed at once
+        try {
+            update(id, "written while the database is down").then().statusCode(503)
+                    .contentType("application/problem+json").body("detail", containsString("database"));
+        } finally {
+            toDatabase.resume();
+        }
+        update(id, "written once it is back").then().statusCode(200);
     }
 }

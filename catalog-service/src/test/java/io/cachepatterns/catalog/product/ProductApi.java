@@ -33,11 +33,15 @@ final class ProductApi {
     }
 
     static void rename(long id, String name) {
+        update(id, name).then().statusCode(200);
+    }
+
+    /** The operator's PUT of a new name (and sku), answered as it is. */
+    static Response update(long id, String name) {
         Map<String, Object> body = new java.util.HashMap<>(input(name));
         body.put("sku", "renamed-" + id + "-" + UUID.randomUUID());
-        given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(body)
-                .when().put("/products/" + id)
-                .then().statusCode(200);
+        return given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(body)
+                .when().put("/products/" + id);
     }
 
     /** SELECTs of one product that reached PostgreSQL so far. */

@@ -7,13 +7,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.smallrye.mutiny.CompositeException;
+import jakarta.enterprise.inject.Instance;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.validation.Path;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
+import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
@@ -29,9 +37,11 @@ public class ProblemMappers {
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
 
     private final ObjectMapper mapper;
+    private final List<OutageClassifier> outages;
 
-    public ProblemMappers(ObjectMapper mapper) {
+    public ProblemMappers(ObjectMapper mapper, Instance<OutageClassifier> outages) {
         this.mapper = mapper;
+        this.outages = outages.stream().toList();
     }
 
     @ServerExceptionMapper
@@ -123,10 +133,44 @@ public class ProblemMappers {
                 "a service this one depends on is unavailable; try again shortly"));
     }
 
+    /**
+     * Unexpected, unless a dependency is out: then a 503 problem, which a client may retry (found by the fault suite:
+     * every write during a PostgreSQL restart answered 500).
+     */
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
+        Optional<OutageClassifier> outage = outageBehind(e);
+        if (outage.isPresent()) {
+            LOG.warnf("%s is unavailable: %s", outage.get().dependency(), e.toString());
+            return respond(Problem.of(503, "Service Unavailable", outage.get().dependency()
+                    + " is unavailable; try again shortly"));
+        }
         LOG.error("unexpected failure", e);
         return respond(Problem.of(500, "Internal Server Error", "an unexpected error occurred; it has been logged"));
+    }
+
+    /** The first classifier that recognises the failure or one of its causes, composite failures' parts included. */
+    private Optional<OutageClassifier> outageBehind(Throwable failure) {
+        Deque<Throwable> toVisit = new ArrayDeque<>(List.of(failure));
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        while (!toVisit.isEmpty()) {
+            Throwable next = toVisit.pop();
+            if (!seen.add(next)) {
+                continue;
+            }
+            for (OutageClassifier classifier : outages) {
+                if (classifier.isOutage(next)) {
+                    return Optional.of(classifier);
+                }
+            }
+            if (next instanceof CompositeException composite) {
+                toVisit.addAll(composite.getCauses());
+            }
+            if (next.getCause() != null) {
+                toVisit.add(next.getCause());
+            }
+        }
+        return Optional.empty();
     }
 
     private Response respond(Problem problem) {
