@@ -9,8 +9,12 @@
 --
 -- With an idempotency record (KEYS[3]: a client's Idempotency-Key for this value), the write is applied at most once
 -- however often the client retries it: the first application stores its answer in the record, in the same step, and
--- a retry finds the record and gets that answer back, applying nothing. The record expires after its TTL.
--- KEYS[1] value hash, KEYS[2] log stream, KEYS[3] (optional) idempotency record; all with one hash tag
+-- a retry finds the record and gets that answer back, applying nothing. The record is forgotten after its TTL, but
+-- it has no Redis TTL: under a volatile-* maxmemory policy a key with a TTL may be evicted, and an evicted record would
+-- let a retry apply the write again (the fault suite counted 94 views twice after memory pressure). Its deadline goes
+-- into an index (KEYS[4], a sorted set by Redis' clock) from which the flusher deletes expired records.
+-- KEYS[1] value hash, KEYS[2] log stream, KEYS[3] (optional) idempotency record, KEYS[4] (with it) the records'
+-- expiry index; all with one hash tag
 -- ARGV[1] the value's id, ARGV[2] how many callers' writes these are (their increments come together when they
 -- arrive at once), ARGV[3] the request's fingerprint and ARGV[4] the record's TTL in ms (with KEYS[3]), then pairs:
 -- field, increment, applied in order
@@ -48,6 +52,7 @@ redis.call('PERSIST', KEYS[1])
 local values = redis.call('HGETALL', KEYS[1])
 if KEYS[3] then
   redis.call('HSET', KEYS[3], '~fingerprint', ARGV[3], unpack(values))
-  redis.call('PEXPIRE', KEYS[3], ARGV[4])
+  local now = redis.call('TIME')
+  redis.call('ZADD', KEYS[4], now[1] * 1000 + math.floor(now[2] / 1000) + tonumber(ARGV[4]), KEYS[3])
 end
 return values

@@ -41,6 +41,11 @@ final class CounterHashes {
         return keyPrefix + "dead";
     }
 
+    /** The idempotency records by deadline: they have no Redis TTL, so that no eviction can take one early. */
+    String idempotencyIndex() {
+        return keyPrefix + "idem-expiry";
+    }
+
     /** The record of one {@code Idempotency-Key} for one value. */
     String idempotencyKey(String id, String key) {
         return keyPrefix + "idem:" + id + ":" + key;

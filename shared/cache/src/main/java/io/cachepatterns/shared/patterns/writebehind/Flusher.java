@@ -128,7 +128,8 @@ final class Flusher {
                 })))
                 .flatMap(this::apply)
                 .call(this::observeBacklog)
-                .call(this::removeIdleConsumers);
+                .call(this::removeIdleConsumers)
+                .call(this::forgetExpiredIdempotencyRecords);
     }
 
     /** Starts flushing every {@code write-delay}, backing off exponentially while flushes fail. */
@@ -393,6 +394,31 @@ final class Flusher {
      * ran. One that owns entries stays until they are claimed from it; a live one that was removed is added again
      * by its next read.
      */
+    /**
+     * Deletes the idempotency records whose TTL has passed (by Redis' clock, as the increment script wrote their
+     * deadlines), a batch per flush. Any instance may: a record deleted twice is deleted.
+     */
+    private Uni<Void> forgetExpiredIdempotencyRecords() {
+        String index = hashes.idempotencyIndex();
+        return store.command(Command.TIME, List.of())
+                .map(time -> time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000)
+                .flatMap(now -> store.command(Command.ZRANGEBYSCORE,
+                        List.of(index, "-inf", now, "LIMIT", 0, spec.batchSize())))
+                .flatMap(expired -> {
+                    if (expired == null || expired.size() == 0) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    List<String> records = new ArrayList<>();
+                    expired.forEach(record -> records.add(record.toString()));
+                    List<Object> removal = new ArrayList<>(List.of(index));
+                    removal.addAll(records);
+                    return store.delete(records)
+                            .flatMap(ignored -> store.command(Command.ZREM, removal))
+                            .replaceWithVoid();
+                })
+                .onFailure().recoverWithNull().replaceWithVoid(); // housekeeping: the next flush tries again
+    }
+
     private Uni<Void> removeIdleConsumers() {
         Duration idleConsumer = spec.claimIdle().multipliedBy(4);
         if (System.nanoTime() - lastConsumerCleanup < idleConsumer.toNanos()) {

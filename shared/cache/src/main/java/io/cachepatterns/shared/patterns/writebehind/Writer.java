@@ -77,7 +77,8 @@ final class Writer {
     }
 
     private Uni<Applied> incrementOnce(String id, String idempotencyKey, List<Object> args) {
-        return store.eval(INCREMENT, List.of(hashes.valueKey(id), log, hashes.idempotencyKey(id, idempotencyKey)), args)
+        return store.eval(INCREMENT, List.of(hashes.valueKey(id), log, hashes.idempotencyKey(id, idempotencyKey),
+                        hashes.idempotencyIndex()), args)
                 .onFailure(failure -> "IDEMPOTENCY".equals(RedisErrors.replyCode(failure))).transform(failure ->
                         ProblemException.unprocessable("Idempotency-Key",
                                 "this key was used before for a different request; use a new key for a new request"))
