@@ -84,7 +84,7 @@ class InvalidationOutboxIT {
     }
 
     @Test
-    void afterAnOutageTheChangeMadeMeanwhileIsFreshWithinTheRelaysBound() throws Exception {
+    void noReadAfterAnOutageReturnsTheValueBeforeAChangeAnsweredDuringIt() throws Exception {
         Servers servers = TestServers.get();
         servers.createDatabase(DATABASE);
         Map<String, String> env = new HashMap<>(ServiceProcess.environment(servers, DATABASE,
@@ -107,22 +107,24 @@ class InvalidationOutboxIT {
             Thread.sleep(3_000); // an outage longer than the relay's min-age: the row is due when Redis returns
             toRedis.cut(); // the invalidation the writer sent is lost with the connection
             toRedis.resume();
+            // Before the fence, the first reads after Redis came back found "before" there until the relay's next
+            // poll (0.48 s measured here; the fault suite saw up to 1.5 s).
             long thawed = System.nanoTime();
-            long lastStale = 0;
+            int staleReads = 0;
             long deadline = thawed + Duration.ofSeconds(20).toNanos();
             while (System.nanoTime() < deadline) {
                 HttpResponse<String> read = read(service, id);
                 boolean hit = read.headers().firstValue("X-Cache").orElse("").equals("HIT");
                 if (!nameOf(read).equals("after")) {
-                    lastStale = System.nanoTime() - thawed;
+                    staleReads++;
                 } else if (hit && System.nanoTime() - thawed > Duration.ofSeconds(6).toNanos()) {
-                    break; // fresh, from the cache again, well past the bound
+                    break; // fresh, from the cache again
                 }
                 Thread.sleep(20);
             }
-            System.out.printf("outbox: stale reads ended %d ms after Redis answered again%n", lastStale / 1_000_000);
             assertEquals("after", nameOf(read(service, id)));
-            assertThat(lastStale / 1_000_000).as("ms of stale reads after Redis came back").isLessThan(5_000);
+            assertEquals("HIT", read(service, id).headers().firstValue("X-Cache").orElse(""), "cached again");
+            assertThat(staleReads).as("reads of the value before the change, after Redis came back").isZero();
         }
     }
 

@@ -202,7 +202,7 @@ class ProductCacheAsideTest {
     }
 
     @Test
-    void withRedisHangingReadsTimeOutToTheDatabaseAndTheBreakerOpens() throws Exception {
+    void withRedisHangingReadsTimeOutToTheDatabaseAndThenStayOffRedis() throws Exception {
         Servers servers = TestServers.get();
         Assumptions.assumeTrue(servers.canStopRedis(), "these servers are not ours to freeze");
         long id = create("patient");
@@ -218,7 +218,11 @@ class ProductCacheAsideTest {
                 // slack for a loaded machine, not a speed target.
                 assertThat(millis).as("read %d while Redis hangs", i).isLessThan(2_000);
             }
-            assertEquals(1.0, registry.get(CacheMetrics.BREAKER_STATE).gauge().value(), "the breaker is open");
+            // Reads are kept off the hung Redis, so that they do not wait for a timeout each: by the invalidation
+            // fence the first timeout raised (until the relay finds nothing undelivered), else by the breaker.
+            double fence = registry.get(CacheMetrics.FENCE_RAISED).gauge().value();
+            double breaker = registry.get(CacheMetrics.BREAKER_STATE).gauge().value();
+            assertThat(fence == 1.0 || breaker == 1.0).as("fence %s or breaker %s", fence, breaker).isTrue();
         } finally {
             servers.thawRedis();
         }

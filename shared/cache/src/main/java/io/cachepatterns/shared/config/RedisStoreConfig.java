@@ -34,6 +34,14 @@ public interface RedisStoreConfig {
     @WithDefault("-1")
     int loopConnections();
 
+    /**
+     * How long after the last Redis failure seen here cached reads stay off Redis (the invalidation fence), at the
+     * least: long enough for any service's outbox relay to deliver what Redis missed (its {@code min-age}, 2 s, plus
+     * a poll). A service with an outbox also waits for its relay to find the outbox empty.
+     */
+    @WithDefault("3s")
+    Duration fenceHold();
+
     interface Breaker {
 
         /** How many recent calls the breaker looks at. */

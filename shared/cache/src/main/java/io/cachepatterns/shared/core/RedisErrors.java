@@ -49,6 +49,11 @@ public final class RedisErrors {
         return code != null && WRONG_SERVER.contains(code);
     }
 
+    /** {@code OOM}: over {@code maxmemory} with nothing left to evict, Redis refuses writes (deletes still work). */
+    public static boolean isOutOfMemory(Throwable failure) {
+        return "OOM".equals(replyCode(failure));
+    }
+
     public static boolean isNoScript(Throwable failure) {
         return "NOSCRIPT".equals(replyCode(failure));
     }

@@ -48,6 +48,10 @@ import org.jboss.logging.Logger;
  * half-open socket, a frozen server) within seconds; a {@code READONLY}, {@code LOADING} or {@code MASTERDOWN} reply
  * retires the connection that got it ({@code QUIT}), so that the next one is opened to the server that can serve.
  *
+ * <p>Reads of cached values ({@code GET}, {@code HGET}, {@code MGET}) fail at once while the {@link InvalidationFence}
+ * is raised, which every Redis outage seen here raises: the patterns then read from their loaders, as when Redis is
+ * down, until the outbox relay has delivered what Redis missed.
+ *
  * <p>Failures reach the caller as failed {@link Uni}s; deciding what a failure means (serve from the database, count
  * it, retry an invalidation) is the patterns' business, not the store's.
  */
@@ -61,6 +65,7 @@ public class RedisStore {
     private final TypedGuard<Uni<Response>> guard;
     private final Counter errors;
     private final AtomicInteger breakerState;
+    private final InvalidationFence fence;
     private final ThreadLocal<EventLoopConnection> eventLoopConnection =
             ThreadLocal.withInitial(EventLoopConnection::new);
 
@@ -68,9 +73,10 @@ public class RedisStore {
     private final int loopConnectionLimit;
     private final AtomicInteger loopConnections = new AtomicInteger();
 
-    public RedisStore(Redis redis, RedisStoreConfig config, CacheMetrics metrics,
+    public RedisStore(Redis redis, RedisStoreConfig config, CacheMetrics metrics, InvalidationFence fence,
                       @ConfigProperty(name = "quarkus.redis.max-pool-size", defaultValue = "6") int maxPoolSize) {
         this.redis = redis;
+        this.fence = fence;
         this.timeout = config.timeout();
         this.keepAlive = config.keepAlive();
         this.loopConnectionLimit = config.loopConnections() >= 0 ? config.loopConnections() : maxPoolSize / 2;
@@ -132,12 +138,12 @@ public class RedisStore {
 
     /** The stored bytes, or {@code null} when the key does not exist. */
     public Uni<Buffer> get(String key) {
-        return send(Request.cmd(Command.GET).arg(key)).map(response -> response == null ? null : response.toBuffer());
+        return read(Request.cmd(Command.GET).arg(key)).map(response -> response == null ? null : response.toBuffer());
     }
 
     /** One field of a hash, or {@code null} when the key or the field does not exist. */
     public Uni<Buffer> hget(String key, String field) {
-        return send(Request.cmd(Command.HGET).arg(key).arg(field))
+        return read(Request.cmd(Command.HGET).arg(key).arg(field))
                 .map(response -> response == null ? null : response.toBuffer());
     }
 
@@ -145,7 +151,7 @@ public class RedisStore {
     public Uni<List<Buffer>> mget(List<String> keys) {
         Request request = Request.cmd(Command.MGET);
         keys.forEach(request::arg);
-        return send(request).map(response -> {
+        return read(request).map(response -> {
             List<Buffer> values = new java.util.ArrayList<>(response.size());
             for (Response value : response) {
                 values.add(value == null ? null : value.toBuffer());
@@ -213,7 +219,33 @@ public class RedisStore {
 
     private Uni<Response> send(Request request) {
         return guard.get(() -> dispatch(request).ifNoItem().after(timeout).fail())
-                .onFailure(failure -> !RedisErrors.isNoScript(failure)).invoke(() -> errors.increment());
+                .onFailure(failure -> !RedisErrors.isNoScript(failure)).invoke(failure -> {
+                    errors.increment();
+                    if (RedisErrors.isOutage(failure) || RedisErrors.isOutOfMemory(failure)) {
+                        fence.raise(); // what failed may have been an invalidation or a write-through
+                    }
+                });
+    }
+
+    /** Whether cached reads are kept off Redis now ({@link InvalidationFence}): for reads that run as scripts. */
+    public boolean readsFenced() {
+        return fence.isRaised();
+    }
+
+    /** A read of a cached value: refused at once while the {@link InvalidationFence} is raised. */
+    private Uni<Response> read(Request request) {
+        if (readsFenced()) {
+            return Uni.createFrom().failure(new FencedReadException());
+        }
+        return send(request);
+    }
+
+    /** A cached read refused because Redis may hold values older than the database; readers go to the loader. */
+    public static final class FencedReadException extends RuntimeException {
+        public FencedReadException() {
+            super("cached reads are fenced until the outbox relay has delivered what Redis missed", null, false,
+                    false);
+        }
     }
 
     private Uni<Response> dispatch(Request request) {

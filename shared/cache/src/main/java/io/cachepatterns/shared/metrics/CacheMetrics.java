@@ -49,6 +49,8 @@ public class CacheMetrics {
     public static final String REPAIRS_PENDING = "cache.repairs.pending";
     public static final String REPAIRS_ABANDONED = "cache.repairs.abandoned";
     public static final String BREAKER_STATE = "cache.redis.breaker.state";
+    /** 1 while reads bypass Redis because invalidations may be undelivered (see InvalidationFence). */
+    public static final String FENCE_RAISED = "cache.invalidation.fence.raised";
     public static final String REFRESHES = "refresh.ahead.refreshes";
     public static final String REFRESH_FAILURES = "refresh.ahead.refresh.failures";
     public static final String ENTRY_AGE = "refresh.ahead.entry.age";

@@ -150,6 +150,10 @@ public class SortedSetWriteThrough {
      * rebuild outlasted the wait, or a write raised the generation meanwhile) answers from the database.
      */
     private Uni<Response> readComplete(String set, Supplier<Uni<List<Scored>>> all, Supplier<Uni<Response>> read) {
+        if (store.readsFenced()) {
+            // Redis failed a moment ago: a score it missed may not be marked yet, so the set may lack it.
+            return Uni.createFrom().failure(new RedisStore.FencedReadException());
+        }
         return read.get().flatMap(reply -> reply != null
                 ? Uni.createFrom().item(reply)
                 : rebuilds.run(set, () -> rebuildUnderLease(set, all)).flatMap(ignored -> read.get())

@@ -35,8 +35,10 @@ import org.jboss.logging.Logger;
  *   <li>A change that commits has its invalidations recorded; one that rolls back has none.</li>
  *   <li>Delivered at least once, whatever fails: right after the commit by the writer itself, and its answer waits
  *       for that, so the writer's next read is fresh; if that fails (or the writer dies first), by the
- *       {@link OutboxRelay} of any instance, until Redis has it. Stale reads of a changed key end within the relay's
- *       poll interval plus the Redis breaker's delay of Redis being reachable again.</li>
+ *       {@link OutboxRelay} of any instance, until Redis has it. Meanwhile no stale read: an instance that saw Redis
+ *       fail reads from the database until its relay has delivered everything (the
+ *       {@link io.cachepatterns.shared.core.InvalidationFence}); one that did not, from the moment the row is
+ *       overdue ({@code min-age}).</li>
  *   <li>A client that disconnects mid-write stops nothing: the transaction and the delivery run to their end.</li>
  *   <li>Deliveries are idempotent (a delete, an announcement), so one delivered twice costs an extra cache miss.</li>
  * </ul>

@@ -1,5 +1,6 @@
 package io.cachepatterns.shared.outbox;
 
+import io.cachepatterns.shared.core.InvalidationFence;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.cachepatterns.shared.patterns.Caches;
 import io.micrometer.core.instrument.Counter;
@@ -46,6 +47,7 @@ public class OutboxRelay {
     private final Caches caches;
     private final OutboxConfig config;
     private final Vertx vertx;
+    private final InvalidationFence fence;
     private final Counter delivered;
     private final Counter failures;
     private final AtomicLong backlog = new AtomicLong();
@@ -53,11 +55,13 @@ public class OutboxRelay {
     private final AtomicBoolean polling = new AtomicBoolean();
     private volatile long timer = -1;
 
-    public OutboxRelay(Pool pool, Caches caches, OutboxConfig config, Vertx vertx, CacheMetrics metrics) {
+    public OutboxRelay(Pool pool, Caches caches, OutboxConfig config, Vertx vertx, CacheMetrics metrics,
+                       InvalidationFence fence) {
         this.pool = pool;
         this.caches = caches;
         this.config = config;
         this.vertx = vertx;
+        this.fence = fence;
         this.delivered = metrics.registry().counter(CacheMetrics.OUTBOX_DELIVERED, "path", "relay");
         this.failures = metrics.registry().counter(CacheMetrics.OUTBOX_DELIVERY_FAILURES);
         metrics.registry().gauge(CacheMetrics.OUTBOX_BACKLOG, backlog);
@@ -68,6 +72,7 @@ public class OutboxRelay {
         if (!config.enabled()) {
             return;
         }
+        fence.guard();
         timer = vertx.setPeriodic(config.pollInterval().toMillis(), ignored -> pollNow());
     }
 
@@ -95,17 +100,34 @@ public class OutboxRelay {
                 }, failure -> LOG.debugf("outbox poll failed (the database is unreachable?): %s", failure));
     }
 
-    /** Delivers one batch of due rows; answers how many were delivered. */
+    /**
+     * Delivers one batch of due rows; answers how many it found. A due row is overdue (its writer could not
+     * deliver it), so it raises the {@link InvalidationFence}; while the fence is raised every row is due, however
+     * young, and a poll that delivered all it found, the last batch, lowers the fence.
+     */
     public Uni<Integer> relayOnce() {
+        boolean fenced = fence.isRaised();
+        long generation = fence.generation();
+        double minAgeMillis = fenced ? 0 : (double) config.minAge().toMillis();
         return pool.withTransaction(connection -> connection.preparedQuery(SELECT_DUE)
-                .execute(Tuple.of((double) config.minAge().toMillis(), config.batchSize()))
-                .flatMap(rows -> {
-                    List<Row> due = new ArrayList<>();
-                    rows.forEach(due::add);
-                    backlog.set(due.size());
-                    oldestMillis.set(due.isEmpty() ? 0 : (long) (due.get(0).getDouble("age") * 1000));
-                    return deliver(connection, due);
-                }));
+                        .execute(Tuple.of(minAgeMillis, config.batchSize()))
+                        .flatMap(rows -> {
+                            List<Row> due = new ArrayList<>();
+                            rows.forEach(due::add);
+                            backlog.set(due.size());
+                            oldestMillis.set(due.isEmpty() ? 0 : (long) (due.get(0).getDouble("age") * 1000));
+                            if (!due.isEmpty() && !fenced) {
+                                fence.raise();
+                            }
+                            return deliver(connection, due).map(done -> done == due.size()
+                                    && due.size() < config.batchSize());
+                        }))
+                .invoke(allDelivered -> {
+                    if (fenced && allDelivered) {
+                        fence.lowerIfUnchanged(generation); // committed: Redis has every invalidation we found
+                    }
+                })
+                .map(allDelivered -> (int) backlog.get());
     }
 
     private Uni<Integer> deliver(SqlConnection connection, List<Row> due) {
