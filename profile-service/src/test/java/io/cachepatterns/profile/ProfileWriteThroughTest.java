@@ -114,7 +114,7 @@ class ProfileWriteThroughTest {
         } finally {
             servers.thawRedis();
         }
-        // Redis is back, still holding "before" until the background repair lands: never readable.
+        // Redis is back, still holding "before" until the background delete lands: never readable.
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         String source = "";
         while (System.nanoTime() < deadline && !"HIT".equals(source)) {
@@ -124,7 +124,7 @@ class ProfileWriteThroughTest {
             source = read.header("X-Cache");
             Thread.sleep(20);
         }
-        assertEquals("HIT", source, "the repair wrote the new value to the cache");
+        assertEquals("HIT", source, "the old entry was deleted, and a miss cached the new value");
         assertEquals(1.0, writeFailures() - failuresBefore, 0.0, "the failed cache write was counted");
     }
 

@@ -35,9 +35,12 @@ import org.jboss.logging.Logger;
  *       (compare and set in one Lua script): concurrent writers, retries and slow loaders can never leave an older
  *       version cached than one already written.</li>
  *   <li>If the cache write fails after the commit, the caller still gets the committed value, the failure is
- *       counted, and the write is retried in the background until it lands. Meanwhile this instance reads that key
- *       from the database, so its own clients never see the older value; other instances may, until the repair
- *       lands. That retry lives in memory: a service that also records the write in the outbox
+ *       counted, and the entry is deleted in the background, retried until Redis takes it. Meanwhile this instance
+ *       reads that key from the database, so its own clients never see the older value; other instances stay off
+ *       Redis too once they saw it fail ({@link io.cachepatterns.shared.core.InvalidationFence}). A delete, not the
+ *       value: a repair that landed after Redis had lost its data (restarted empty) and a newer write would have
+ *       cached the older version for good (found by the fault suite's half-written-state check). That retry lives
+ *       in memory: a service that also records the write in the outbox
  *       ({@link #invalidationOf}, as profile-service does) never leaves the older version cached, even if it dies
  *       before Redis is back: the outbox deletes the entry.</li>
  *   <li>Redis is optional: when it fails, reads go to the loader (one load per key per instance) and writes to the
@@ -160,25 +163,25 @@ public class WriteThrough<T> implements InvalidationTarget {
                 .replaceWithVoid()
                 .onFailure().recoverWithItem(failure -> {
                     writeMeters.writeFailures().increment();
-                    LOG.warnf("cache %s: write of %s v%d failed after commit (%s); repairing in the background",
-                            name, id, version, failure.toString());
-                    repair(id, version, bytes);
+                    LOG.warnf("cache %s: write of %s v%d failed after commit (%s); deleting its entry in the"
+                            + " background", name, id, version, failure.toString());
+                    repair(id, version);
                     return null;
                 });
     }
 
-    private void repair(String id, long version, Buffer bytes) {
+    private void repair(String id, long version) {
         pendingRepairs.merge(id, version, Math::max);
-        writeIfNewer(id, version, bytes)
+        deliver(id)
                 .onFailure().retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5))
                 .atMost(REPAIR_ATTEMPTS)
                 .subscribe().with(
-                        written -> pendingRepairs.remove(id, version),
+                        deleted -> pendingRepairs.remove(id, version),
                         failure -> {
                             pendingRepairs.remove(id, version);
                             writeMeters.repairsAbandoned().increment();
-                            LOG.errorf("cache %s: gave up repairing %s v%d; an older value may live until its TTL",
-                                    name, id, version);
+                            LOG.errorf("cache %s: gave up deleting %s after v%d; an older value may live until its"
+                                    + " TTL", name, id, version);
                         });
     }
 
