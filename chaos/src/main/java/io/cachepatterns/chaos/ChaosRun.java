@@ -53,6 +53,7 @@ public final class ChaosRun {
     /** A run of about {@code length} (never shorter than one of each fault), judged. */
     public static HistoryChecker run(Path root, Duration length, long seed) throws Exception {
         Path out = root.resolve("target/chaos");
+        deleteTree(out.resolve("logs")); // the last run's
         Files.createDirectories(out);
         System.out.printf("chaos: seed %d, %d s; logs in %s%n", seed, length.toSeconds(), out);
         long began = System.nanoTime();
@@ -204,6 +205,16 @@ public final class ChaosRun {
             for (History.Op op : history.ops()) {
                 writer.write(json.writeValueAsString(op));
                 writer.newLine();
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (Files.exists(root)) {
+            try (var paths = Files.walk(root)) {
+                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
             }
         }
     }

@@ -120,7 +120,8 @@ final class HistoryChecker {
         figure.put("lost", lost);
         figure.put("countedTwiceOrUnacknowledged", extra);
         figure.put("unsettled", unsettled.size());
-        figure.put("items counted wrong", differing);
+        figure.put("items counted wrong", differing.size());
+        figure.put("first of them", differing.subList(0, Math.min(5, differing.size())));
         figures.put("counters (" + label + ")", figure);
         if (!unsettled.isEmpty()) {
             violations.add(label + ": " + unsettled.size() + " increments never answered, even when sent again");
