@@ -49,6 +49,24 @@ public final class RedisErrors {
         return code != null && WRONG_SERVER.contains(code);
     }
 
+    /**
+     * The connection a command was sent on is closed (the client says so at once, without asking Redis): whoever
+     * holds it must take another.
+     */
+    public static boolean isConnectionClosed(Throwable failure) {
+        if (replyCode(failure) != null) {
+            return false;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            if (t instanceof java.nio.channels.ClosedChannelException
+                    || (message != null && message.toLowerCase(java.util.Locale.ROOT).contains("closed"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** {@code OOM}: over {@code maxmemory} with nothing left to evict, Redis refuses writes (deletes still work). */
     public static boolean isOutOfMemory(Throwable failure) {
         return "OOM".equals(replyCode(failure));

@@ -287,8 +287,23 @@ public class RedisStore {
         Uni<Response> send(Request request) {
             lastUsed = System.nanoTime();
             RedisConnection open = connection;
-            Uni<Response> sent = open != null ? open.send(request) : connect().flatMap(opened -> opened.send(request));
-            return sent.onFailure(RedisErrors::isWrongServer).invoke(() -> retire(open));
+            return open != null ? sendOn(open, request) : connect().flatMap(opened -> sendOn(opened, request));
+        }
+
+        /**
+         * A connection that answers from the wrong server is retired; one that is closed is dropped. The pool can
+         * hand out a connection that was closed while it sat there (after a cut), and no handler of ours hears of
+         * that close: without dropping it here, the loop kept it and every command failed with "Connection is
+         * closed" (the fault suite: an instance off Redis for 13 minutes, its breaker never closing).
+         */
+        private Uni<Response> sendOn(RedisConnection on, Request request) {
+            return on.send(request).onFailure().invoke(failure -> {
+                if (RedisErrors.isWrongServer(failure)) {
+                    retire(on);
+                } else if (RedisErrors.isConnectionClosed(failure)) {
+                    lost(on);
+                }
+            });
         }
 
         private Uni<RedisConnection> connect() {

@@ -136,6 +136,36 @@ class RedisConnectionFaultsTest {
         System.out.printf("redis: a half-open connection was replaced after %d ms%n", millis);
     }
 
+    /**
+     * Found by the fault suite: after connections went half-open and were then cut, an instance stayed off Redis for
+     * 13 minutes: an event loop had taken a connection the pool still held although it was closed, and kept it,
+     * every command failing at once with "Connection is closed" and the breaker never closing again.
+     */
+    @Test
+    void aLoopThatGetsAClosedConnectionFromThePoolReplacesIt() throws Exception {
+        String key = "shared-test:faults:" + UUID.randomUUID();
+        store.set(key, Buffer.buffer("v"), Duration.ofMinutes(1))
+                .onFailure().retry().withBackOff(Duration.ofMillis(50)).atMost(20).await().atMost(Duration.ofSeconds(10));
+        for (int round = 0; round < 5; round++) {
+            // The pool fills with idle connections (commands from a thread that is not an event loop use it)...
+            List<Uni<Buffer>> burst = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                burst.add(store.get(key));
+            }
+            Uni.join().all(burst).andCollectFailures().onFailure().recoverWithNull().await()
+                    .atMost(Duration.ofSeconds(5));
+            toRedis.cut(); // ...which are closed while they sit there
+            Context fresh = newEventLoopContext(); // a loop without a connection yet takes one from the pool
+            awaitTrue(() -> {
+                try {
+                    return "v".equals(getOn(fresh, key));
+                } catch (RuntimeException stillBroken) {
+                    return false;
+                }
+            }, Duration.ofSeconds(10), "a loop is served again after round " + round);
+        }
+    }
+
     @Test
     void aSubscriptionThatDiesSilentlyIsNoticedAndRenewed() throws Exception {
         NearCache<String> reader = caches.nearCache("flags-test", String.class);
