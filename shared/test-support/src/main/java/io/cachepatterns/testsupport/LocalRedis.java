@@ -23,13 +23,15 @@ final class LocalRedis implements AutoCloseable {
     private final int port;
     private final Path workDir;
     private final boolean appendOnly;
+    private final List<String> extraArgs;
     private Process process;
 
-    private LocalRedis(Path binary, int port, Path workDir, boolean appendOnly) {
+    private LocalRedis(Path binary, int port, Path workDir, boolean appendOnly, List<String> extraArgs) {
         this.binary = binary;
         this.port = port;
         this.workDir = workDir;
         this.appendOnly = appendOnly;
+        this.extraArgs = extraArgs;
     }
 
     static LocalRedis start(int port) {
@@ -41,10 +43,15 @@ final class LocalRedis implements AutoCloseable {
      * finds what Redis had written to its log; otherwise nothing is kept, and a test server starts empty.
      */
     static LocalRedis start(int port, boolean appendOnly) {
+        return start(port, appendOnly, List.of());
+    }
+
+    /** With {@code extraArgs} on the command line: a cluster node's, a replica's, a sentinel's settings. */
+    static LocalRedis start(int port, boolean appendOnly, List<String> extraArgs) {
         try {
             Path workDir = Files.createTempDirectory("cache-patterns-redis-");
             Path binary = installed().orElseGet(() -> extractEmbedded(workDir));
-            LocalRedis redis = new LocalRedis(binary, port, workDir, appendOnly);
+            LocalRedis redis = new LocalRedis(binary, port, workDir, appendOnly, extraArgs);
             redis.restart();
             return redis;
         } catch (IOException e) {
@@ -64,9 +71,10 @@ final class LocalRedis implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return;
         }
-        List<String> command = List.of(binary.toString(), "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", appendOnly ? "yes" : "no", "--appendfsync", "everysec",
-                "--dir", workDir.toString(), "--daemonize", "no");
+        List<String> command = new java.util.ArrayList<>(List.of(binary.toString(), "--port", String.valueOf(port),
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", appendOnly ? "yes" : "no",
+                "--appendfsync", "everysec", "--dir", workDir.toString(), "--daemonize", "no"));
+        command.addAll(extraArgs);
         try {
             process = new ProcessBuilder(command)
                     .redirectErrorStream(true)

@@ -25,7 +25,8 @@ public class RealServersResource implements QuarkusTestResourceLifecycleManager 
         Servers servers = TestServers.get();
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.devservices.enabled", "false");
-        config.put("quarkus.redis.hosts", servers.redisUrl());
+        config.put("quarkus.redis.client-type", servers.redisClientType());
+        config.put("quarkus.redis.hosts", servers.redisHosts());
         // Sessions are checked against a stand-in of profile-service (profile-service itself reads its database).
         config.put("auth.profile-url", StandInProfiles.get().url());
         if (database.equals("none")) {

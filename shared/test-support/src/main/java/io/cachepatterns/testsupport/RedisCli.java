@@ -24,19 +24,23 @@ public final class RedisCli implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    private final String userInfo;
+    /** On a Redis Cluster: connections to the other nodes, opened when a reply says a key lives there. */
+    private final java.util.Map<String, RedisCli> nodes = new java.util.HashMap<>();
 
-    private RedisCli(Socket socket) throws IOException {
+    private RedisCli(Socket socket, String userInfo) throws IOException {
         this.socket = socket;
         this.in = new BufferedInputStream(socket.getInputStream());
         this.out = socket.getOutputStream();
+        this.userInfo = userInfo;
     }
 
     /** Connects to {@code redis://[[user]:password@]host:port}, authenticating if the URL carries a password. */
     public static RedisCli connect(String redisUrl) {
         try {
-            URI uri = URI.create(redisUrl);
-            RedisCli cli = new RedisCli(new Socket(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort()));
+            URI uri = URI.create(redisUrl.split(",")[0].trim()); // the first of a cluster's or sentinels' hosts
             String userInfo = uri.getUserInfo();
+            RedisCli cli = new RedisCli(new Socket(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort()), userInfo);
             if (userInfo != null && !userInfo.isEmpty()) {
                 int colon = userInfo.indexOf(':');
                 if (colon < 0) {
@@ -53,8 +57,46 @@ public final class RedisCli implements AutoCloseable {
         }
     }
 
-    /** Sends one command and reads its reply. */
+    /**
+     * Sends one command and reads its reply. On a Redis Cluster a {@code MOVED} reply sends it again to the node that
+     * holds the key, as {@code redis-cli -c} does.
+     */
     public synchronized Object call(Object... args) {
+        try {
+            return send(args);
+        } catch (IllegalStateException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith("MOVED ")) {
+                throw e;
+            }
+            String node = e.getMessage().split(" ")[2];
+            return node(node).call(args);
+        }
+    }
+
+    private RedisCli node(String address) {
+        return nodes.computeIfAbsent(address, node -> connect("redis://"
+                + (userInfo == null || userInfo.isEmpty() ? "" : userInfo + "@") + node));
+    }
+
+    /** The primaries of a Redis Cluster as host:port; empty on a single server. */
+    private List<String> clusterPrimaries() {
+        Object reply;
+        try {
+            reply = send("CLUSTER", "NODES");
+        } catch (IllegalStateException notACluster) {
+            return List.of();
+        }
+        List<String> primaries = new ArrayList<>();
+        for (String line : String.valueOf(reply).split("\n")) {
+            String[] fields = line.split(" ");
+            if (fields.length > 2 && fields[2].contains("master") && !fields[2].contains("fail")) {
+                primaries.add(fields[1].split("@")[0]);
+            }
+        }
+        return primaries;
+    }
+
+    private Object send(Object... args) {
         try {
             ByteArrayOutputStream request = new ByteArrayOutputStream();
             request.writeBytes(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -77,8 +119,20 @@ public final class RedisCli implements AutoCloseable {
         return (Long) call(args);
     }
 
-    /** Every key matching {@code pattern}, by SCAN. */
+    /** Every key matching {@code pattern}, by SCAN (on every primary of a cluster). */
     public List<String> keys(String pattern) {
+        List<String> primaries = clusterPrimaries();
+        if (primaries.isEmpty()) {
+            return keysHere(pattern);
+        }
+        List<String> keys = new ArrayList<>();
+        for (String primary : primaries) {
+            keys.addAll(node(primary).keysHere(pattern));
+        }
+        return keys;
+    }
+
+    private List<String> keysHere(String pattern) {
         List<String> keys = new ArrayList<>();
         String cursor = "0";
         do {
@@ -180,6 +234,7 @@ public final class RedisCli implements AutoCloseable {
 
     @Override
     public void close() {
+        nodes.values().forEach(RedisCli::close);
         try {
             socket.close();
         } catch (IOException ignored) {

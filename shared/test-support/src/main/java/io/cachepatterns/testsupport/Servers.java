@@ -14,6 +14,16 @@ public interface Servers extends AutoCloseable {
 
     PostgresAddress postgres();
 
+    /** {@code quarkus.redis.client-type} ({@code REDIS_CLIENT_TYPE}): {@code standalone}, {@code cluster}. */
+    default String redisClientType() {
+        return "standalone";
+    }
+
+    /** {@code quarkus.redis.hosts} ({@code REDIS_HOSTS}): {@link #redisUrl()}, or every node of a cluster. */
+    default String redisHosts() {
+        return redisUrl();
+    }
+
     /** Makes Redis unreachable, as a crash would, keeping its address so that clients can reconnect later. */
     void stopRedis();
 
@@ -76,7 +86,13 @@ public interface Servers extends AutoCloseable {
         return LocalServers.start(persistentRedis);
     }
 
+    /**
+     * {@code TEST_REDIS_MODE=cluster}: a local Redis Cluster (and a local PostgreSQL), whatever else is configured.
+     */
     static Servers start() {
+        if ("cluster".equals(System.getenv("TEST_REDIS_MODE"))) {
+            return LocalClusterServers.start();
+        }
         if (ExternalServers.configured()) {
             return ExternalServers.fromEnvironment();
         }

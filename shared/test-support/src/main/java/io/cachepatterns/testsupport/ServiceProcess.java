@@ -57,16 +57,14 @@ public final class ServiceProcess implements AutoCloseable {
     /** As above, logging in to PostgreSQL as {@code postgres} says (a service's own role, say). */
     public static Map<String, String> environment(Servers servers, PostgresAddress postgres, String database,
                                                   int port) {
-        return Map.of(
-                "SESSION_SECRET", LOCAL_SESSION_SECRET,
-                "ADMIN_TOKEN", LOCAL_ADMIN_TOKEN,
-                "REDIS_URL", servers.redisUrl(),
+        Map<String, String> environment = new java.util.HashMap<>(environment(servers, port));
+        environment.putAll(Map.of(
                 "DB_HOST", postgres.host(),
                 "DB_PORT", String.valueOf(postgres.port()),
                 "DB_NAME", database,
                 "DB_USER", postgres.user(),
-                "DB_PASSWORD", postgres.password(),
-                "QUARKUS_HTTP_PORT", String.valueOf(port));
+                "DB_PASSWORD", postgres.password()));
+        return Map.copyOf(environment);
     }
 
     /** A port nothing listens on right now, for a service to start on. */
@@ -76,8 +74,15 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** The environment contract for a service on {@code port} that has no database of its own (Redis only). */
     public static Map<String, String> environment(Servers servers, int port) {
-        return Map.of("SESSION_SECRET", LOCAL_SESSION_SECRET, "ADMIN_TOKEN", LOCAL_ADMIN_TOKEN,
-                "REDIS_URL", servers.redisUrl(), "QUARKUS_HTTP_PORT", String.valueOf(port));
+        Map<String, String> environment = new java.util.HashMap<>(Map.of("SESSION_SECRET", LOCAL_SESSION_SECRET,
+                "ADMIN_TOKEN", LOCAL_ADMIN_TOKEN, "REDIS_URL", servers.redisUrl(),
+                "QUARKUS_HTTP_PORT", String.valueOf(port)));
+        if (!"standalone".equals(servers.redisClientType())) {
+            // Only then: REDIS_HOSTS wins over REDIS_URL, which a test may point at a fault proxy.
+            environment.put("REDIS_CLIENT_TYPE", servers.redisClientType());
+            environment.put("REDIS_HOSTS", servers.redisHosts());
+        }
+        return Map.copyOf(environment);
     }
 
     /** Starts {@code jar} and waits until {@code /q/health/ready} answers 200. */

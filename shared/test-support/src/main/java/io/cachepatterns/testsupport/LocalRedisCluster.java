@@ -1,0 +1,101 @@
+package io.cachepatterns.testsupport;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * A real Redis Cluster on this machine: three primaries and three replicas, {@code redis-server} processes on free
+ * loopback ports, joined by {@code redis-cli --cluster create}. Debian's Redis 7 is needed (the embedded 6.2 binary
+ * has no sharded pub/sub). A node that dies is replaced by its replica after about twice the node timeout (2 s here)
+ * plus an election.
+ */
+final class LocalRedisCluster {
+
+    static final Duration NODE_TIMEOUT = Duration.ofSeconds(2);
+    private static final int NODES = 6;
+
+    private final List<LocalRedis> nodes;
+
+    private LocalRedisCluster(List<LocalRedis> nodes) {
+        this.nodes = nodes;
+    }
+
+    static LocalRedisCluster start() {
+        Processes.onPath("redis-cli").orElseThrow(() -> new IllegalStateException(
+                "a local Redis Cluster needs redis-server and redis-cli 7 (Debian: apt-get install redis-server"
+                        + " redis-tools)"));
+        List<LocalRedis> nodes = new ArrayList<>();
+        try {
+            for (int i = 0; i < NODES; i++) {
+                nodes.add(LocalRedis.start(LocalServers.freePort(), false, List.of("--cluster-enabled", "yes",
+                        "--cluster-config-file", "nodes.conf",
+                        "--cluster-node-timeout", String.valueOf(NODE_TIMEOUT.toMillis()))));
+            }
+            List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+            nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
+            create.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
+            Processes.run(create);
+            LocalRedisCluster cluster = new LocalRedisCluster(nodes);
+            cluster.awaitHealthy();
+            return cluster;
+        } catch (RuntimeException e) {
+            nodes.forEach(LocalRedis::close);
+            throw e;
+        }
+    }
+
+    /** Every node's URL, for {@code quarkus.redis.hosts} with {@code client-type=cluster}. */
+    String hosts() {
+        return nodes.stream().map(node -> "redis://127.0.0.1:" + node.port()).collect(Collectors.joining(","));
+    }
+
+    String firstUrl() {
+        return "redis://127.0.0.1:" + nodes.get(0).port();
+    }
+
+    List<LocalRedis> nodes() {
+        return nodes;
+    }
+
+    /** Every slot served and every node agreeing on it. */
+    void awaitHealthy() {
+        Processes.waitUntil(Duration.ofSeconds(30), this::healthy, () -> "the Redis Cluster did not become healthy");
+    }
+
+    private boolean healthy() {
+        for (LocalRedis node : nodes) {
+            try (RedisCli cli = RedisCli.connect("redis://127.0.0.1:" + node.port())) {
+                if (!String.valueOf(cli.call("CLUSTER", "INFO")).contains("cluster_state:ok")) {
+                    return false;
+                }
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void stop() {
+        nodes.forEach(LocalRedis::stop);
+    }
+
+    /** Back on the same ports; each node finds the cluster again from its {@code nodes.conf}. */
+    void restart() {
+        nodes.forEach(LocalRedis::restart);
+        awaitHealthy();
+    }
+
+    void signal(String signal) {
+        nodes.forEach(node -> node.signal(signal));
+    }
+
+    void close() {
+        nodes.forEach(LocalRedis::close);
+    }
+
+    String description() {
+        return "a Redis Cluster of " + nodes.size() + " nodes (3 primaries, 3 replicas), " + nodes.get(0).description();
+    }
+}
