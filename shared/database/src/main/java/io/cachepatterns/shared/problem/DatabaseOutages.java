@@ -3,14 +3,13 @@ package io.cachepatterns.shared.problem;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.ConnectException;
 import java.sql.SQLException;
 import java.util.Set;
 
 /**
- * PostgreSQL unavailable, as the reactive client reports it: a connection refused or lost mid-query, or the server
- * shutting down, starting up, or out of connections (SQL states of class 08, {@code 57P01}–{@code 57P03},
- * {@code 53300}). A request that meets one is answered 503 and may be retried: whether a write that lost its
+ * PostgreSQL unavailable, as the reactive client reports it: a connection lost mid-query, or the server shutting
+ * down, starting up, or out of connections (SQL states of class 08, {@code 57P01}–{@code 57P03}, {@code 53300}); a
+ * connection refused is a {@code ConnectException}, which {@link ServiceOutages} recognises for any dependency. A request that meets one is answered 503 and may be retried: whether a write that lost its
  * connection mid-commit took effect is unknown to the service too, which is why writes are idempotent or versioned.
  */
 @ApplicationScoped
@@ -20,7 +19,7 @@ public class DatabaseOutages implements OutageClassifier {
 
     @Override
     public boolean isOutage(Throwable failure) {
-        if (failure instanceof ClosedConnectionException || failure instanceof ConnectException) {
+        if (failure instanceof ClosedConnectionException) {
             return true;
         }
         String state = failure instanceof PgException pg ? pg.getSqlState()
