@@ -14,6 +14,7 @@ import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.util.TypeLiteral;
 import java.time.Duration;
@@ -114,7 +115,7 @@ public class RedisStore {
             if (reply == null) {
                 return null;
             }
-            if (reply.type() == io.vertx.redis.client.ResponseType.MULTI && reply.size() == 2) {
+            if (reply.type() == ResponseType.MULTI && reply.size() == 2) {
                 return reply.get(1).toString(); // RESP2: [name, value]
             }
             Response value = reply.get("maxmemory-policy"); // RESP3: a map
@@ -445,8 +446,11 @@ public class RedisStore {
         }
 
         private void received(Response push) {
-            // RESP2 and RESP3 both deliver ["message", channel, payload].
-            if (push != null && push.size() == 3 && "message".equals(push.get(0).toString())) {
+            // RESP2 and RESP3 both deliver ["message", channel, payload]. Anything else (a keep-alive's +PONG on a
+            // connection that is not subscribed yet) is no message: size() would throw on a simple reply.
+            if (push != null && (push.type() == ResponseType.MULTI
+                    || push.type() == ResponseType.PUSH)
+                    && push.size() == 3 && "message".equals(push.get(0).toString())) {
                 onMessage.accept(push.get(2).toString());
             }
         }
