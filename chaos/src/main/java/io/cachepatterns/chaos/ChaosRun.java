@@ -156,12 +156,10 @@ public final class ChaosRun {
                 "503", "no answer", "> 5 s", "recovery ms");
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> faults = (Map<String, Map<String, Object>>) figures.get("faults");
-        faults.forEach((fault, cells) -> {
-            List<Object> values = new ArrayList<>(cells.values());
-            System.out.printf("%-24s %7s %10s %8s %8s %9s %8s %12s%n", fault.toLowerCase(Locale.ROOT),
-                    values.get(0), values.get(1), values.get(2), values.get(3), values.get(4), values.get(5),
-                    recoveryText((Long) values.get(6)));
-        });
+        faults.forEach((fault, cells) -> System.out.printf("%-24s %7s %10s %8s %8s %9s %8s %12s%n",
+                fault.toLowerCase(Locale.ROOT), cells.get("windows"), cells.get("operations"),
+                cells.get("5xx (not 503 problem)"), cells.get("503 problem"), cells.get("no answer"),
+                cells.get("over 5 s"), recoveryText((Long) cells.get("recovery ms (max)"))));
         System.out.println();
         figures.forEach((name, figure) -> {
             if (!name.equals("faults")) {

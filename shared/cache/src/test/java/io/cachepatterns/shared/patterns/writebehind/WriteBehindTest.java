@@ -439,25 +439,7 @@ class WriteBehindTest {
         for (String id : ids) {
             increment(counters, id, "views", 3);
         }
-        String filler = "shared-test:filler:" + UUID.randomUUID() + ":";
-        String value = "x".repeat(10_000);
-        long used = Long.parseLong(info("used_memory"));
-        long evictedBefore = Long.parseLong(info("evicted_keys"));
-        config("maxmemory-policy", "volatile-lru");
-        config("maxmemory", String.valueOf(used + 2_000_000));
-        try {
-            for (int i = 0; i < 600; i++) { // 6 MB of keys with a TTL into 2 MB of room
-                store.command(io.vertx.mutiny.redis.client.Command.SET, List.of(filler + i, value, "EX", "600"))
-                        .await().atMost(Duration.ofSeconds(5));
-            }
-            assertThat(Long.parseLong(info("evicted_keys"))).as("Redis evicted keys").isGreaterThan(evictedBefore);
-        } finally {
-            config("maxmemory", "0");
-            config("maxmemory-policy", "noeviction");
-            for (int i = 0; i < 600; i++) {
-                store.delete(List.of(filler + i)).await().atMost(Duration.ofSeconds(5));
-            }
-        }
+        evictUnderMemoryPressure(2_000_000);
         table.down = false;
         drain(counters);
         long landed = ids.stream().filter(id -> table.value(id, "views") == 3).count();
@@ -480,22 +462,7 @@ class WriteBehindTest {
         assertEquals(-1L, redis(io.vertx.mutiny.redis.client.Command.PTTL, record).toLong(),
                 "no TTL, so no volatile-* policy can evict it");
 
-        String filler = "shared-test:filler:" + UUID.randomUUID() + ":";
-        long evictedBefore = Long.parseLong(info("evicted_keys"));
-        config("maxmemory-policy", "volatile-lru");
-        config("maxmemory", String.valueOf(Long.parseLong(info("used_memory")) + 1_000_000));
-        try {
-            for (int i = 0; i < 600; i++) { // 6 MB of keys with a TTL into 1 MB of room
-                redis(io.vertx.mutiny.redis.client.Command.SET, filler + i, "x".repeat(10_000), "EX", "600");
-            }
-            assertThat(Long.parseLong(info("evicted_keys"))).as("Redis evicted keys").isGreaterThan(evictedBefore);
-        } finally {
-            config("maxmemory", "0");
-            config("maxmemory-policy", "noeviction");
-            for (int i = 0; i < 600; i++) {
-                store.delete(List.of(filler + i)).await().atMost(Duration.ofSeconds(5));
-            }
-        }
+        evictUnderMemoryPressure(1_000_000);
         WriteBehind.Applied retry = counters.increment(id, Map.of("views", 5L), key)
                 .await().atMost(Duration.ofSeconds(5));
         assertEquals(true, retry.replayed(), "the record outlived the memory pressure");
@@ -511,6 +478,29 @@ class WriteBehindTest {
     private io.vertx.mutiny.redis.client.Response redis(io.vertx.mutiny.redis.client.Command command,
                                                         Object... args) {
         return store.command(command, List.of(args)).await().atMost(Duration.ofSeconds(5));
+    }
+
+    /**
+     * Memory pressure under {@code volatile-lru}: 6 MB of keys with a TTL written into {@code roomBytes} of room above
+     * what Redis uses now, so that it evicts; then the limit lifted and the filler deleted.
+     */
+    private void evictUnderMemoryPressure(long roomBytes) {
+        String filler = "shared-test:filler:" + UUID.randomUUID() + ":";
+        long evictedBefore = Long.parseLong(info("evicted_keys"));
+        config("maxmemory-policy", "volatile-lru");
+        config("maxmemory", String.valueOf(Long.parseLong(info("used_memory")) + roomBytes));
+        try {
+            for (int i = 0; i < 600; i++) {
+                redis(io.vertx.mutiny.redis.client.Command.SET, filler + i, "x".repeat(10_000), "EX", "600");
+            }
+            assertThat(Long.parseLong(info("evicted_keys"))).as("Redis evicted keys").isGreaterThan(evictedBefore);
+        } finally {
+            config("maxmemory", "0");
+            config("maxmemory-policy", "noeviction");
+            for (int i = 0; i < 600; i++) {
+                store.delete(List.of(filler + i)).await().atMost(Duration.ofSeconds(5));
+            }
+        }
     }
 
     private void config(String name, String value) {
