@@ -17,7 +17,7 @@ import java.util.Optional;
  * A {@code redis-server} process: Debian's where it is installed, else the binary that the
  * {@code com.github.codemonstur:embedded-redis} jar carries, so that a JDK is enough.
  */
-final class LocalRedis implements AutoCloseable {
+final class LocalRedis implements LocalRedisProcesses {
 
     private final Path binary;
     private final int port;
@@ -63,11 +63,28 @@ final class LocalRedis implements AutoCloseable {
         return port;
     }
 
-    String description() {
+    @Override
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    @Override
+    public String clientType() {
+        return "standalone";
+    }
+
+    @Override
+    public String hosts() {
+        return url();
+    }
+
+    @Override
+    public String description() {
         return "redis-server " + binary;
     }
 
-    synchronized void restart() {
+    @Override
+    public synchronized void restart() {
         if (process != null && process.isAlive()) {
             return;
         }
@@ -87,7 +104,8 @@ final class LocalRedis implements AutoCloseable {
                 + " did not answer PING; log: " + Processes.tail(workDir.resolve("redis.log")));
     }
 
-    synchronized void stop() {
+    @Override
+    public synchronized void stop() {
         if (process != null) {
             Processes.terminate(process);
             process = null;
@@ -95,7 +113,8 @@ final class LocalRedis implements AutoCloseable {
     }
 
     /** {@code kill -9}: no last write to the append-only file, as in a crash. */
-    synchronized void kill() {
+    @Override
+    public synchronized void kill() {
         if (process != null) {
             process.destroyForcibly();
             try {
@@ -108,7 +127,8 @@ final class LocalRedis implements AutoCloseable {
     }
 
     /** Deletes what Redis persisted (while it is stopped), so that the next start is empty, as on a new node. */
-    synchronized void wipe() {
+    @Override
+    public synchronized void wipe() {
         if (process != null) {
             throw new IllegalStateException("stop redis-server before wiping its data");
         }
@@ -118,7 +138,8 @@ final class LocalRedis implements AutoCloseable {
     }
 
     /** {@code kill -STOP} freezes the server, {@code kill -CONT} thaws it. */
-    synchronized void signal(String signal) {
+    @Override
+    public synchronized void signal(String signal) {
         if (process == null) {
             throw new IllegalStateException("redis-server is not running");
         }

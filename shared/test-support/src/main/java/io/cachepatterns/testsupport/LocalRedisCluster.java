@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
  * has no sharded pub/sub). A node that dies is replaced by its replica after about twice the node timeout (2 s here)
  * plus an election.
  */
-final class LocalRedisCluster {
+final class LocalRedisCluster implements LocalRedisProcesses {
 
     static final Duration NODE_TIMEOUT = Duration.ofSeconds(2);
     private static final int NODES = 6;
@@ -47,16 +47,19 @@ final class LocalRedisCluster {
     }
 
     /** Every node's URL, for {@code quarkus.redis.hosts} with {@code client-type=cluster}. */
-    String hosts() {
-        return nodes.stream().map(node -> "redis://127.0.0.1:" + node.port()).collect(Collectors.joining(","));
+    @Override
+    public String hosts() {
+        return nodes.stream().map(LocalRedis::url).collect(Collectors.joining(","));
     }
 
-    String firstUrl() {
-        return "redis://127.0.0.1:" + nodes.get(0).port();
+    @Override
+    public String url() {
+        return nodes.get(0).url();
     }
 
-    List<LocalRedis> nodes() {
-        return nodes;
+    @Override
+    public String clientType() {
+        return "cluster";
     }
 
     /** Every slot served and every node agreeing on it. */
@@ -66,7 +69,7 @@ final class LocalRedisCluster {
 
     private boolean healthy() {
         for (LocalRedis node : nodes) {
-            try (RedisCli cli = RedisCli.connect("redis://127.0.0.1:" + node.port())) {
+            try (RedisCli cli = RedisCli.connect(node.url())) {
                 if (!String.valueOf(cli.call("CLUSTER", "INFO")).contains("cluster_state:ok")) {
                     return false;
                 }
@@ -77,25 +80,42 @@ final class LocalRedisCluster {
         return true;
     }
 
-    void stop() {
+    /** Every node at once, as a whole cluster lost. */
+    @Override
+    public void stop() {
         nodes.forEach(LocalRedis::stop);
     }
 
     /** Back on the same ports; each node finds the cluster again from its {@code nodes.conf}. */
-    void restart() {
+    @Override
+    public void restart() {
         nodes.forEach(LocalRedis::restart);
         awaitHealthy();
     }
 
-    void signal(String signal) {
+    @Override
+    public void kill() {
+        nodes.forEach(LocalRedis::kill);
+    }
+
+    /** Each node's data; its {@code nodes.conf}, the cluster's shape, is kept. */
+    @Override
+    public void wipe() {
+        nodes.forEach(LocalRedis::wipe);
+    }
+
+    @Override
+    public void signal(String signal) {
         nodes.forEach(node -> node.signal(signal));
     }
 
-    void close() {
+    @Override
+    public void close() {
         nodes.forEach(LocalRedis::close);
     }
 
-    String description() {
+    @Override
+    public String description() {
         return "a Redis Cluster of " + nodes.size() + " nodes (3 primaries, 3 replicas), " + nodes.get(0).description();
     }
 }

@@ -4,13 +4,17 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 
-/** Redis and PostgreSQL as server processes on this machine, on free loopback ports. */
+/**
+ * Redis and PostgreSQL as server processes on this machine, on free loopback ports: one Redis, or with
+ * {@code TEST_REDIS_MODE=cluster} a Redis Cluster ({@link LocalRedisCluster}), under which every test that takes its
+ * servers from {@link Servers#start()} runs against the cluster.
+ */
 final class LocalServers implements Servers {
 
-    private final LocalRedis redis;
+    private final LocalRedisProcesses redis;
     private final LocalPostgres postgres;
 
-    private LocalServers(LocalRedis redis, LocalPostgres postgres) {
+    private LocalServers(LocalRedisProcesses redis, LocalPostgres postgres) {
         this.redis = redis;
         this.postgres = postgres;
     }
@@ -20,7 +24,14 @@ final class LocalServers implements Servers {
     }
 
     static LocalServers start(boolean persistentRedis) {
-        LocalRedis redis = LocalRedis.start(freePort(), persistentRedis);
+        return start(LocalRedis.start(freePort(), persistentRedis));
+    }
+
+    static LocalServers startCluster() {
+        return start(LocalRedisCluster.start());
+    }
+
+    private static LocalServers start(LocalRedisProcesses redis) {
         try {
             return new LocalServers(redis, LocalPostgres.start(freePort()));
         } catch (RuntimeException e) {
@@ -39,7 +50,17 @@ final class LocalServers implements Servers {
 
     @Override
     public String redisUrl() {
-        return "redis://127.0.0.1:" + redis.port();
+        return redis.url();
+    }
+
+    @Override
+    public String redisClientType() {
+        return redis.clientType();
+    }
+
+    @Override
+    public String redisHosts() {
+        return redis.hosts();
     }
 
     @Override
@@ -99,7 +120,7 @@ final class LocalServers implements Servers {
 
     @Override
     public String description() {
-        return "local processes: " + redis.description() + " at " + redisUrl() + ", " + postgres.description();
+        return "local processes: " + redis.description() + " at " + redisHosts() + ", " + postgres.description();
     }
 
     @Override

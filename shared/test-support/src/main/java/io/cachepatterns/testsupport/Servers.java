@@ -91,7 +91,7 @@ public interface Servers extends AutoCloseable {
      */
     static Servers start() {
         if ("cluster".equals(System.getenv("TEST_REDIS_MODE"))) {
-            return LocalClusterServers.start();
+            return LocalServers.startCluster();
         }
         if (ExternalServers.configured()) {
             return ExternalServers.fromEnvironment();
