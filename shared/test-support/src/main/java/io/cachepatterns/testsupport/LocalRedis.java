@@ -24,14 +24,18 @@ final class LocalRedis implements LocalRedisProcesses {
     private final Path workDir;
     private final boolean appendOnly;
     private final List<String> extraArgs;
+    /** A sentinel's configuration file (Sentinel rewrites it as it learns), or {@code null}. */
+    private final Path configFile;
     private Process process;
 
-    private LocalRedis(Path binary, int port, Path workDir, boolean appendOnly, List<String> extraArgs) {
+    private LocalRedis(Path binary, int port, Path workDir, boolean appendOnly, List<String> extraArgs,
+                       Path configFile) {
         this.binary = binary;
         this.port = port;
         this.workDir = workDir;
         this.appendOnly = appendOnly;
         this.extraArgs = extraArgs;
+        this.configFile = configFile;
     }
 
     static LocalRedis start(int port) {
@@ -48,10 +52,31 @@ final class LocalRedis implements LocalRedisProcesses {
 
     /** With {@code extraArgs} on the command line: a cluster node's, a replica's, a sentinel's settings. */
     static LocalRedis start(int port, boolean appendOnly, List<String> extraArgs) {
+        return start(port, appendOnly, extraArgs, null);
+    }
+
+    /**
+     * A sentinel watching the primary on {@code primaryPort} as {@code masterName}, with a quorum of
+     * {@code quorum}, on a configuration file of its own.
+     */
+    static LocalRedis startSentinel(int port, String masterName, int primaryPort, int quorum,
+                                    Duration downAfter) {
+        return start(port, false, List.of("--sentinel"), String.join("\n",
+                "sentinel monitor " + masterName + " 127.0.0.1 " + primaryPort + " " + quorum,
+                "sentinel down-after-milliseconds " + masterName + " " + downAfter.toMillis(),
+                "sentinel failover-timeout " + masterName + " " + downAfter.multipliedBy(5).toMillis(),
+                "sentinel parallel-syncs " + masterName + " 1", ""));
+    }
+
+    private static LocalRedis start(int port, boolean appendOnly, List<String> extraArgs, String configText) {
         try {
             Path workDir = Files.createTempDirectory("cache-patterns-redis-");
             Path binary = installed().orElseGet(() -> extractEmbedded(workDir));
-            LocalRedis redis = new LocalRedis(binary, port, workDir, appendOnly, extraArgs);
+            Path configFile = null;
+            if (configText != null) {
+                configFile = Files.writeString(workDir.resolve("redis.conf"), configText);
+            }
+            LocalRedis redis = new LocalRedis(binary, port, workDir, appendOnly, extraArgs, configFile);
             redis.restart();
             return redis;
         } catch (IOException e) {
@@ -88,7 +113,11 @@ final class LocalRedis implements LocalRedisProcesses {
         if (process != null && process.isAlive()) {
             return;
         }
-        List<String> command = new java.util.ArrayList<>(List.of(binary.toString(), "--port", String.valueOf(port),
+        List<String> command = new java.util.ArrayList<>(List.of(binary.toString()));
+        if (configFile != null) {
+            command.add(configFile.toString()); // first, before the options
+        }
+        command.addAll(List.of("--port", String.valueOf(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", appendOnly ? "yes" : "no",
                 "--appendfsync", "everysec", "--dir", workDir.toString(), "--daemonize", "no"));
         command.addAll(extraArgs);
@@ -124,6 +153,12 @@ final class LocalRedis implements LocalRedisProcesses {
             }
             process = null;
         }
+    }
+
+    @Override
+    public Runnable killPrimaryOf(String key) {
+        kill();
+        return this::restart;
     }
 
     /** Deletes what Redis persisted (while it is stopped), so that the next start is empty, as on a new node. */

@@ -80,6 +80,43 @@ final class LocalRedisCluster implements LocalRedisProcesses {
         return true;
     }
 
+    /** The node that serves {@code key}'s slot now (a primary not marked failed), killed. */
+    @Override
+    public Runnable killPrimaryOf(String key) {
+        LocalRedis primary = primaryOf(key);
+        primary.kill();
+        return primary::restart;
+    }
+
+    private LocalRedis primaryOf(String key) {
+        for (LocalRedis node : nodes) {
+            try (RedisCli cli = RedisCli.connect(node.url())) {
+                long slot = cli.number("CLUSTER", "KEYSLOT", key);
+                for (String line : String.valueOf(cli.call("CLUSTER", "NODES")).split("\n")) {
+                    String[] fields = line.split(" ");
+                    if (fields.length < 9 || !fields[2].contains("master") || fields[2].contains("fail")) {
+                        continue;
+                    }
+                    for (int i = 8; i < fields.length; i++) {
+                        String[] range = fields[i].split("-");
+                        if (range[0].startsWith("[")) {
+                            continue; // a slot being migrated
+                        }
+                        long from = Long.parseLong(range[0]);
+                        long to = range.length > 1 ? Long.parseLong(range[1]) : from;
+                        if (slot >= from && slot <= to) {
+                            int port = Integer.parseInt(fields[1].split("@")[0].split(":")[1]);
+                            return nodes.stream().filter(n -> n.port() == port).findFirst().orElseThrow();
+                        }
+                    }
+                }
+            } catch (RuntimeException tryTheNext) {
+                // a node that is down
+            }
+        }
+        throw new IllegalStateException("no live primary serves " + key);
+    }
+
     /** Every node at once, as a whole cluster lost. */
     @Override
     public void stop() {

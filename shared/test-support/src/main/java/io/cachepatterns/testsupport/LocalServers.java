@@ -6,8 +6,9 @@ import java.net.ServerSocket;
 
 /**
  * Redis and PostgreSQL as server processes on this machine, on free loopback ports: one Redis, or with
- * {@code TEST_REDIS_MODE=cluster} a Redis Cluster ({@link LocalRedisCluster}), under which every test that takes its
- * servers from {@link Servers#start()} runs against the cluster.
+ * {@code TEST_REDIS_MODE=cluster} a Redis Cluster ({@link LocalRedisCluster}), with {@code TEST_REDIS_MODE=sentinel}
+ * a primary and replicas under Sentinel ({@link LocalRedisSentinel}); every test that takes its servers from
+ * {@link Servers#start()} then runs against that.
  */
 final class LocalServers implements Servers {
 
@@ -29,6 +30,10 @@ final class LocalServers implements Servers {
 
     static LocalServers startCluster() {
         return start(LocalRedisCluster.start());
+    }
+
+    static LocalServers startSentinel() {
+        return start(LocalRedisSentinel.start());
     }
 
     private static LocalServers start(LocalRedisProcesses redis) {
@@ -81,6 +86,11 @@ final class LocalServers implements Servers {
     @Override
     public void killRedis() {
         redis.kill();
+    }
+
+    @Override
+    public Runnable killRedisPrimaryOf(String key) {
+        return redis.killPrimaryOf(key);
     }
 
     @Override

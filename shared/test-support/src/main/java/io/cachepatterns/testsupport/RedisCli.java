@@ -119,6 +119,44 @@ public final class RedisCli implements AutoCloseable {
         return (Long) call(args);
     }
 
+    /** The connection to the server that holds {@code key}: this one, or on a cluster the node a MOVED names. */
+    public synchronized RedisCli nodeOf(String key) {
+        try {
+            send("TYPE", key);
+            return this;
+        } catch (IllegalStateException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith("MOVED ")) {
+                throw e;
+            }
+            return node(e.getMessage().split(" ")[2]);
+        }
+    }
+
+    /** Runs {@code action} with a connection to every primary of a Redis Cluster, or with this one. */
+    public void forEachPrimary(java.util.function.Consumer<RedisCli> action) {
+        List<String> primaries = clusterPrimaries();
+        if (primaries.isEmpty()) {
+            action.accept(this);
+        } else {
+            primaries.forEach(primary -> action.accept(node(primary)));
+        }
+    }
+
+    /** A numeric field of {@code INFO} on this server. */
+    public long info(String field) {
+        String info = String.valueOf(call("INFO", "all"));
+        return info.lines().filter(line -> line.startsWith(field + ":")).findFirst()
+                .map(line -> Long.parseLong(line.substring(field.length() + 1).strip()))
+                .orElseThrow(() -> new IllegalStateException("INFO has no " + field));
+    }
+
+    /** A numeric field of {@code INFO}, summed over every primary of a cluster. */
+    public long infoOfAllPrimaries(String field) {
+        long[] sum = {0};
+        forEachPrimary(node -> sum[0] += node.info(field));
+        return sum[0];
+    }
+
     /** Every key matching {@code pattern}, by SCAN (on every primary of a cluster). */
     public List<String> keys(String pattern) {
         List<String> primaries = clusterPrimaries();
@@ -147,14 +185,29 @@ public final class RedisCli implements AutoCloseable {
 
     /**
      * Turns this connection into a {@code MONITOR} feed, read on a daemon thread until {@link #close()}. Its lines
-     * trail the replies of the commands they show: see {@link Monitor#linesWith}.
+     * trail the replies of the commands they show: see {@link Monitor#linesWith}. On a Redis Cluster the feed is
+     * every primary's, merged, each on a connection of its own.
      */
     public Monitor monitor() {
+        List<String> primaries = clusterPrimaries();
+        if (primaries.isEmpty()) {
+            return monitorHere(new Monitor());
+        }
+        Monitor merged = new Monitor();
+        for (String primary : primaries) {
+            RedisCli feed = connect("redis://" + (userInfo == null || userInfo.isEmpty() ? "" : userInfo + "@")
+                    + primary);
+            nodes.put("monitor " + primary, feed); // closed with this one
+            feed.monitorHere(merged);
+        }
+        return merged;
+    }
+
+    private Monitor monitorHere(Monitor monitor) {
         Object ok = call("MONITOR");
         if (!"OK".equals(ok)) {
             throw new IllegalStateException("MONITOR refused: " + ok);
         }
-        Monitor monitor = new Monitor();
         Thread reader = new Thread(() -> {
             try {
                 for (Object line = reply(); line != null; line = reply()) {

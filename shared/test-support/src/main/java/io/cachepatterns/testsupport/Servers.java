@@ -14,12 +14,12 @@ public interface Servers extends AutoCloseable {
 
     PostgresAddress postgres();
 
-    /** {@code quarkus.redis.client-type} ({@code REDIS_CLIENT_TYPE}): {@code standalone}, {@code cluster}. */
+    /** {@code quarkus.redis.client-type} ({@code REDIS_CLIENT_TYPE}): {@code standalone}, {@code cluster}, {@code sentinel}. */
     default String redisClientType() {
         return "standalone";
     }
 
-    /** {@code quarkus.redis.hosts} ({@code REDIS_HOSTS}): {@link #redisUrl()}, or every node of a cluster. */
+    /** {@code quarkus.redis.hosts} ({@code REDIS_HOSTS}): {@link #redisUrl()}, every node of a cluster, or the sentinels. */
     default String redisHosts() {
         return redisUrl();
     }
@@ -44,6 +44,14 @@ public interface Servers extends AutoCloseable {
 
     /** {@code kill -9} of Redis: nothing more reaches its append-only file. {@link #startRedis()} brings it back. */
     default void killRedis() {
+        throw new UnsupportedOperationException("Redis is not this process's to kill: " + description());
+    }
+
+    /**
+     * {@code kill -9} of the Redis primary that holds {@code key}; answers what starts it again. On a cluster or
+     * under Sentinel a replica is promoted meanwhile.
+     */
+    default Runnable killRedisPrimaryOf(String key) {
         throw new UnsupportedOperationException("Redis is not this process's to kill: " + description());
     }
 
@@ -87,11 +95,27 @@ public interface Servers extends AutoCloseable {
     }
 
     /**
-     * {@code TEST_REDIS_MODE=cluster}: a local Redis Cluster (and a local PostgreSQL), whatever else is configured.
+     * Local processes of the Redis shape {@code mode} names ({@code standalone}, {@code cluster}, {@code sentinel}),
+     * and a local PostgreSQL.
+     */
+    static Servers startProcesses(String mode) {
+        return switch (mode) {
+            case "cluster" -> LocalServers.startCluster();
+            case "sentinel" -> LocalServers.startSentinel();
+            case "standalone" -> LocalServers.start();
+            default -> throw new IllegalArgumentException("TEST_REDIS_MODE is standalone, cluster or sentinel, not "
+                    + mode);
+        };
+    }
+
+    /**
+     * {@code TEST_REDIS_MODE=cluster|sentinel}: a local Redis Cluster, or a primary with replicas under Sentinel (and
+     * a local PostgreSQL), whatever else is configured.
      */
     static Servers start() {
-        if ("cluster".equals(System.getenv("TEST_REDIS_MODE"))) {
-            return LocalServers.startCluster();
+        String mode = System.getenv("TEST_REDIS_MODE");
+        if (mode != null && !mode.isBlank() && !"standalone".equals(mode)) {
+            return startProcesses(mode);
         }
         if (ExternalServers.configured()) {
             return ExternalServers.fromEnvironment();

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.cachepatterns.shared.core.KeySpace;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.testsupport.RealServersResource;
+import io.cachepatterns.testsupport.RedisCli;
+import io.cachepatterns.testsupport.TestServers;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Uni;
@@ -128,10 +130,17 @@ class NearCacheAcrossInstancesTest {
         awaitTrue(second::subscribed, Duration.ofSeconds(10), "resubscribed");
     }
 
+    /** GETs Redis has served: on a cluster, every primary's. */
     private long getCalls() {
-        String stats = redis.send(Request.cmd(Command.INFO).arg("commandstats")).await().indefinitely().toString();
-        Matcher calls = Pattern.compile("cmdstat_get:calls=(\\d+)").matcher(stats);
-        return calls.find() ? Long.parseLong(calls.group(1)) : 0;
+        long[] sum = {0};
+        try (RedisCli cli = RedisCli.connect(TestServers.get().redisUrl())) {
+            cli.forEachPrimary(node -> {
+                Matcher calls = Pattern.compile("cmdstat_get:calls=(\\d+)")
+                        .matcher(String.valueOf(node.call("INFO", "commandstats")));
+                sum[0] += calls.find() ? Long.parseLong(calls.group(1)) : 0;
+            });
+        }
+        return sum[0];
     }
 
     private static void awaitTrue(BooleanSupplier condition, Duration limit, String what) {
