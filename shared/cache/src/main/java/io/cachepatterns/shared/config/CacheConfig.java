@@ -87,6 +87,28 @@ public interface CacheConfig {
         @WithDefault("5")
         int maxAttempts();
 
+        /**
+         * Write-behind: how many hash tags the values and their log are split into. One tag is one slot, so on Redis
+         * Cluster one primary takes all of a write-behind's load; N partitions spread it over N slots chosen to fall
+         * on different primaries (N a multiple of their number). Changing it moves values to other keys: flush
+         * everything first (stop the writers, let the log drain).
+         */
+        @WithDefault("1")
+        int logPartitions();
+
+        /**
+         * Write-behind: how many replicas must have an increment before it is acknowledged ({@code WAIT} after the
+         * script). 0 (the default) acknowledges what the primary has: a failover within about a second can lose it.
+         * With 1 or more an increment that no replica confirmed within {@code replica-ack-timeout} is answered 503
+         * (retry with the same {@code Idempotency-Key}); it costs a replication round trip per increment.
+         */
+        @WithDefault("0")
+        int replicaAcks();
+
+        /** Write-behind: how long an increment waits for {@code replica-acks} replicas. */
+        @WithDefault("250ms")
+        Duration replicaAckTimeout();
+
         /** Write-behind: how long an entry may sit unacknowledged with a consumer before another claims it. */
         @WithDefault("30s")
         Duration claimIdle();

@@ -2,6 +2,7 @@ package io.cachepatterns.shared.core;
 
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
+import io.vertx.redis.client.impl.types.ErrorType;
 import java.util.Set;
 
 /**
@@ -74,5 +75,17 @@ public final class RedisErrors {
 
     public static boolean isNoScript(Throwable failure) {
         return "NOSCRIPT".equals(replyCode(failure));
+    }
+
+    /** The client's report of a batch with error replies: {@code ERR [index] reply}, one line per error. */
+    static boolean isBatchError(Throwable failure) {
+        return "ERR".equals(replyCode(failure)) && String.valueOf(failure.getMessage()).startsWith("ERR [");
+    }
+
+    /** The first error reply of a batch, as Redis gave it. */
+    static Throwable firstErrorOfBatch(Throwable failure) {
+        String first = String.valueOf(failure.getMessage()).lines().findFirst().orElse("");
+        int close = first.indexOf("] ");
+        return close < 0 ? failure : ErrorType.create(first.substring(close + 2));
     }
 }

@@ -218,8 +218,47 @@ public class RedisStore {
                 .recoverWithUni(() -> send(scriptRequest(Command.EVAL, script.source(), keys, args)));
     }
 
+    /**
+     * {@link #eval}, followed on the same connection by {@code WAIT replicas wait}: answers the script's reply only
+     * once {@code replicas} replicas have its writes, else fails with {@link NotReplicatedException}. The writes stay
+     * on the primary either way; failing says only that they could be lost with it (a failover within the next
+     * second). On a cluster the pair goes to the primary of the script's keys, since {@code WAIT} has none.
+     */
+    public Uni<Response> evalReplicated(LuaScript script, List<String> keys, List<?> args, int replicas,
+                                        Duration wait) {
+        Request waitRequest = Request.cmd(Command.WAIT).arg(replicas).arg(wait.toMillis());
+        return sendReplicated(scriptRequest(Command.EVALSHA, script.sha1(), keys, args), waitRequest, replicas, wait)
+                .onFailure(RedisErrors::isNoScript)
+                .recoverWithUni(() -> sendReplicated(scriptRequest(Command.EVAL, script.source(), keys, args),
+                        waitRequest, replicas, wait));
+    }
+
+    private Uni<Response> sendReplicated(Request write, Request waitRequest, int replicas, Duration wait) {
+        long[] acknowledged = {-1};
+        return guarded(() -> dispatchBatch(List.of(write, waitRequest)).map(replies -> {
+            acknowledged[0] = replies.get(1).toLong();
+            return replies.get(0);
+        }), timeout.plus(wait)).map(reply -> {
+            if (acknowledged[0] < replicas) {
+                throw new NotReplicatedException(acknowledged[0], replicas);
+            }
+            return reply;
+        });
+    }
+
+    /** A write Redis applied but fewer replicas than asked acknowledged in time: it may be lost in a failover. */
+    public static final class NotReplicatedException extends RuntimeException {
+        public NotReplicatedException(long acknowledged, int asked) {
+            super(acknowledged + " of " + asked + " replicas acknowledged the write in time", null, false, false);
+        }
+    }
+
     private Uni<Response> send(Request request) {
-        return guard.get(() -> dispatch(request).ifNoItem().after(timeout).fail())
+        return guarded(() -> dispatch(request), timeout);
+    }
+
+    private Uni<Response> guarded(java.util.function.Supplier<Uni<Response>> call, Duration limit) {
+        return guard.get(() -> call.get().ifNoItem().after(limit).fail())
                 .onFailure(failure -> !RedisErrors.isNoScript(failure)).invoke(failure -> {
                     errors.increment();
                     if (RedisErrors.isOutage(failure) || RedisErrors.isOutOfMemory(failure)) {
@@ -258,6 +297,18 @@ public class RedisStore {
         return own.allowed() ? own.send(request) : redis.send(request);
     }
 
+    /**
+     * Requests sent together on one connection, answered together. A batch that has an error reply fails with the
+     * first error as Redis gave it (the client reports "ERR [index] reply"), so that its code ({@code NOSCRIPT}, a
+     * script's own) still reads as one.
+     */
+    private Uni<List<Response>> dispatchBatch(List<Request> requests) {
+        Context context = Vertx.currentContext();
+        EventLoopConnection own = context != null && context.isEventLoopContext() ? eventLoopConnection.get() : null;
+        Uni<List<Response>> replies = own != null && own.allowed() ? own.batch(requests) : redis.batch(requests);
+        return replies.onFailure(RedisErrors::isBatchError).transform(RedisErrors::firstErrorOfBatch);
+    }
+
     /** Connections the event loops hold now; for tests. */
     public int loopConnections() {
         return loopConnections.get();
@@ -291,6 +342,14 @@ public class RedisStore {
             return open != null ? sendOn(open, request) : connect().flatMap(opened -> sendOn(opened, request));
         }
 
+        Uni<List<Response>> batch(List<Request> requests) {
+            lastUsed = System.nanoTime();
+            RedisConnection open = connection;
+            Uni<RedisConnection> on = open != null ? Uni.createFrom().item(open) : connect();
+            return on.flatMap(connection -> connection.batch(requests).onFailure().invoke(failure -> dropIfBad(
+                    connection, failure)));
+        }
+
         /**
          * A connection that answers from the wrong server is retired; one that is closed is dropped. The pool can
          * hand out a connection that was closed while it sat there (after a cut), and no handler of ours hears of
@@ -298,13 +357,16 @@ public class RedisStore {
          * closed" (the fault suite: an instance off Redis for 13 minutes, its breaker never closing).
          */
         private Uni<Response> sendOn(RedisConnection on, Request request) {
-            return on.send(request).onFailure().invoke(failure -> {
-                if (RedisErrors.isWrongServer(failure)) {
-                    retire(on);
-                } else if (RedisErrors.isConnectionClosed(failure)) {
-                    lost(on);
-                }
-            });
+            return on.send(request).onFailure().invoke(failure -> dropIfBad(on, failure));
+        }
+
+        private void dropIfBad(RedisConnection on, Throwable failure) {
+            Throwable reply = RedisErrors.isBatchError(failure) ? RedisErrors.firstErrorOfBatch(failure) : failure;
+            if (RedisErrors.isWrongServer(reply)) {
+                retire(on);
+            } else if (RedisErrors.isConnectionClosed(reply)) {
+                lost(on);
+            }
         }
 
         private Uni<RedisConnection> connect() {

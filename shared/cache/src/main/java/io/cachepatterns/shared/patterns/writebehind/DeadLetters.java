@@ -30,7 +30,6 @@ final class DeadLetters {
     private final CacheSpec spec;
     private final Counter deadLetters;
     private final String name;
-    private final String dead;
 
     DeadLetters(CounterHashes hashes, RedisStore store, Writer writer, CacheSpec spec, Counter deadLetters) {
         this.hashes = hashes;
@@ -39,20 +38,23 @@ final class DeadLetters {
         this.spec = spec;
         this.deadLetters = deadLetters;
         this.name = hashes.name();
-        this.dead = hashes.dead();
     }
 
-    /** The dead letters, oldest first. */
+    /** The dead letters, oldest first within each log partition, partition after partition. */
     Uni<List<DeadLetter>> list() {
-        return store.command(Command.XRANGE, List.of(dead, "-", "+")).map(reply -> {
-            List<DeadLetter> letters = new ArrayList<>();
-            for (Response entry : reply) {
-                Map<String, String> raw = CounterHashes.rawFields(entry.get(1));
-                letters.add(new DeadLetter(entry.get(0).toString(), raw.get("id"), hashes.counterValues(raw),
-                        raw.get("error")));
-            }
-            return letters;
-        });
+        Uni<List<DeadLetter>> all = Uni.createFrom().item(new ArrayList<>());
+        for (int partition = 0; partition < hashes.partitions(); partition++) {
+            String dead = hashes.dead(partition);
+            all = all.flatMap(letters -> store.command(Command.XRANGE, List.of(dead, "-", "+")).map(reply -> {
+                for (Response entry : reply) {
+                    Map<String, String> raw = CounterHashes.rawFields(entry.get(1));
+                    letters.add(new DeadLetter(entry.get(0).toString(), raw.get("id"), hashes.counterValues(raw),
+                            raw.get("error")));
+                }
+                return letters;
+            }));
+        }
+        return all;
     }
 
     /** Moves every dead letter back to the log, to be flushed again; answers how many. */
@@ -70,7 +72,8 @@ final class DeadLetters {
         // A write of nothing marks the value dirty again; the flush then takes its current value, not the dead one:
         // the counter may have moved on since.
         return writer.increment(letter.id(), Map.of())
-                .flatMap(ignored -> store.command(Command.XDEL, List.of(dead, letter.deadLetterId())))
+                .flatMap(ignored -> store.command(Command.XDEL,
+                        List.of(hashes.dead(hashes.partitionOf(letter.id())), letter.deadLetterId())))
                 .replaceWithVoid();
     }
 
@@ -79,6 +82,7 @@ final class DeadLetters {
      * new entry; the caller then acknowledges the row's log entries.
      */
     Uni<Void> keep(Row row, List<String> streamIds, Throwable failure) {
+        String dead = hashes.dead(hashes.partitionOf(row.id()));
         List<Object> args = new ArrayList<>(List.of(dead, "*", "id", row.id()));
         row.values().forEach((field, value) -> {
             args.add(field);

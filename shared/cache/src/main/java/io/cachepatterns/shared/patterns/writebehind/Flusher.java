@@ -13,7 +13,6 @@ import io.cachepatterns.shared.patterns.writebehind.WriteBehind.FlushResult;
 import io.cachepatterns.shared.patterns.writebehind.WriteBehind.LogId;
 import io.cachepatterns.shared.patterns.writebehind.WriteBehind.Row;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
@@ -30,11 +29,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
- * Write-behind's flusher: every {@code write-delay} it reads the log through a consumer group (its own unacknowledged
+ * Write-behind's flusher for one partition of the log: every {@code write-delay} it reads the log through a consumer
+ * group (its own unacknowledged
  * entries, entries claimed from instances gone quiet, then new ones), reads the named values as they are then,
  * writes them in one batch, and only after the commit settles each value's marker and acknowledges the entries. A
  * database outage is retried with backoff; rows the database refuses are retried one by one and, after
- * {@code max-attempts}, go to the {@link DeadLetters}.
+ * {@code max-attempts}, go to the {@link DeadLetters}. Each instance runs one flusher per partition; the consumer
+ * groups share a partition's entries among the instances.
  */
 final class Flusher {
 
@@ -47,6 +48,7 @@ final class Flusher {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
     private final CounterHashes hashes;
+    private final int partition;
     private final RedisStore store;
     private final BatchWriter writer;
     private final DeadLetters deadLetters;
@@ -69,15 +71,16 @@ final class Flusher {
     private volatile boolean running;
     private volatile Duration backoff = Duration.ZERO;
 
-    Flusher(CounterHashes hashes, RedisStore store, BatchWriter writer, DeadLetters deadLetters, CacheSpec spec,
-            CacheMetrics metrics, Tags tags) {
+    Flusher(CounterHashes hashes, int partition, RedisStore store, BatchWriter writer, DeadLetters deadLetters,
+            CacheSpec spec, CacheMetrics metrics, Tags tags) {
         this.hashes = hashes;
+        this.partition = partition;
         this.store = store;
         this.writer = writer;
         this.deadLetters = deadLetters;
         this.spec = spec;
-        this.name = hashes.name();
-        this.log = hashes.log();
+        this.name = hashes.partitions() == 1 ? hashes.name() : hashes.name() + " (partition " + partition + ")";
+        this.log = hashes.log(partition);
         var registry = metrics.registry();
         this.flushed = registry.counter(CacheMetrics.WRITE_BEHIND_FLUSHED, tags);
         this.coalesced = registry.counter(CacheMetrics.WRITE_BEHIND_COALESCED, tags);
@@ -86,10 +89,6 @@ final class Flusher {
         this.spans = metrics.spans(name, WriteBehind.PATTERN);
         this.flushLag = Timer.builder(CacheMetrics.WRITE_BEHIND_FLUSH_LAG).tags(tags)
                 .publishPercentiles(0.5, 0.99).register(registry);
-        Gauge.builder(CacheMetrics.WRITE_BEHIND_PENDING, pending, AtomicLong::get).tags(tags).register(registry);
-        Gauge.builder(CacheMetrics.WRITE_BEHIND_LAG, oldestMillis,
-                        oldest -> oldest.get() == 0 ? 0 : (System.currentTimeMillis() - oldest.get()) / 1000.0)
-                .tags(tags).baseUnit("seconds").register(registry);
     }
 
     /** A log entry: value {@code id} has writes that are not in the database yet. */
@@ -399,7 +398,7 @@ final class Flusher {
      * deadlines), a batch per flush. Any instance may: a record deleted twice is deleted.
      */
     private Uni<Void> forgetExpiredIdempotencyRecords() {
-        String index = hashes.idempotencyIndex();
+        String index = hashes.idempotencyIndex(partition);
         return store.command(Command.TIME, List.of())
                 .map(time -> time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000)
                 .flatMap(now -> store.command(Command.ZRANGEBYSCORE,
@@ -465,6 +464,11 @@ final class Flusher {
     /** How many log entries (values with writes not yet in the database) there were after the last flush. */
     long pending() {
         return pending.get();
+    }
+
+    /** When the oldest entry of the log was written (epoch millis) at the last flush; 0 when the log was empty. */
+    long oldestMillis() {
+        return oldestMillis.get();
     }
 
     /** XREADGROUP answers {stream: entries} (RESP3) or [[stream, entries]] (RESP2), or nothing. */

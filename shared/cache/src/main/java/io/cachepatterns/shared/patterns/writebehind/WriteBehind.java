@@ -3,11 +3,13 @@ package io.cachepatterns.shared.patterns.writebehind;
 import io.cachepatterns.shared.config.CacheConfig.CacheSpec;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.metrics.CacheMetrics;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * Write-behind for counters: an increment is acknowledged once Redis has it, and a flusher writes it to the
@@ -49,8 +51,9 @@ import java.util.Map;
  *       says so at start and in its readiness details.</li>
  * </ul>
  * Keys: {@code <service>:<name>:v1:{wb}:<id>} for values, {@code …:{wb}:log} and {@code …:{wb}:dead} for the
- * streams; one hash tag, so that one script may touch a value and the log on Redis Cluster (one slot: shard the tag
- * to spread the load).
+ * streams; one hash tag, so that one script may touch a value and the log on Redis Cluster. One tag is one slot, so
+ * one primary of a cluster takes all of it: {@code log-partitions} N splits the values, their logs and dead letters
+ * into N tags ({@link CounterHashes}) spread over the primaries, each partition flushed on its own.
  *
  * <p><b>Roles</b>, one file each in this package: {@link Writer} (the increment script, group commit, idempotency
  * keys), {@link Flusher} (read, write, settle, acknowledge, claim), {@link DeadLetters} (refused values, listed and
@@ -133,18 +136,24 @@ public class WriteBehind {
 
     private final String name;
     private final Writer writes;
-    private final Flusher flusher;
+    private final List<Flusher> flushers;
     private final DeadLetters deadLetters;
 
     public WriteBehind(String service, String name, List<String> fields, CacheSpec spec, RedisStore store,
                        Loader loader, BatchWriter writer, CacheMetrics metrics) {
         this.name = name;
-        CounterHashes hashes = new CounterHashes(service, name, spec.schemaVersion(), fields);
+        CounterHashes hashes = new CounterHashes(service, name, spec.schemaVersion(), fields, spec.logPartitions());
         Tags tags = Tags.of("cache", name, "pattern", PATTERN);
         this.writes = new Writer(hashes, store, loader, spec);
         this.deadLetters = new DeadLetters(hashes, store, writes, spec,
                 metrics.registry().counter(CacheMetrics.WRITE_BEHIND_DEAD_LETTERS, tags));
-        this.flusher = new Flusher(hashes, store, writer, deadLetters, spec, metrics, tags);
+        this.flushers = IntStream.range(0, hashes.partitions())
+                .mapToObj(partition -> new Flusher(hashes, partition, store, writer, deadLetters, spec, metrics, tags))
+                .toList();
+        Gauge.builder(CacheMetrics.WRITE_BEHIND_PENDING, this, WriteBehind::pending).tags(tags)
+                .register(metrics.registry());
+        Gauge.builder(CacheMetrics.WRITE_BEHIND_LAG, this, WriteBehind::lagSeconds).tags(tags).baseUnit("seconds")
+                .register(metrics.registry());
     }
 
     public String name() {
@@ -182,12 +191,22 @@ public class WriteBehind {
      * went quiet, then new ones; coalesced to one row per id, written, acknowledged.
      */
     public Uni<FlushResult> flushOnce() {
-        return flusher.flushOnce();
+        // Partitions one after the other: each flush is a batch of its own, and a test's flushOnce() then leaves
+        // every partition flushed.
+        Uni<FlushResult> all = Uni.createFrom().item(new FlushResult(0, 0, 0, false));
+        for (Flusher flusher : flushers) {
+            all = all.flatMap(sum -> flusher.flushOnce().map(one -> new FlushResult(sum.entries() + one.entries(),
+                    sum.rows() + one.rows(), sum.deadLettered() + one.deadLettered(), sum.failed() || one.failed())));
+        }
+        return all;
     }
 
-    /** Starts flushing every {@code write-delay}, backing off exponentially while flushes fail. */
+    /**
+     * Starts flushing every {@code write-delay}, backing off exponentially while flushes fail: each partition of
+     * the log on a schedule of its own, so that one partition's outage (its primary failing over) holds up no other.
+     */
     public void start() {
-        flusher.start();
+        flushers.forEach(Flusher::start);
     }
 
     /**
@@ -195,7 +214,7 @@ public class WriteBehind {
      * the log, safe, for the next instance to flush.
      */
     public void stop(Duration bound) {
-        flusher.stop(bound);
+        flushers.parallelStream().forEach(flusher -> flusher.stop(bound));
     }
 
     /** The dead letters, oldest first. */
@@ -210,6 +229,12 @@ public class WriteBehind {
 
     /** How many log entries (values with writes not yet in the database) there were after the last flush. */
     public long pending() {
-        return flusher.pending();
+        return flushers.stream().mapToLong(Flusher::pending).sum();
+    }
+
+    /** How long the oldest write not yet in the database has waited, as of each partition's last flush. */
+    private double lagSeconds() {
+        long oldest = flushers.stream().mapToLong(Flusher::oldestMillis).filter(millis -> millis > 0).min().orElse(0);
+        return oldest == 0 ? 0 : (System.currentTimeMillis() - oldest) / 1000.0;
     }
 }

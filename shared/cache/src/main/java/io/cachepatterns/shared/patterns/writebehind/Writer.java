@@ -31,7 +31,6 @@ final class Writer {
     private final RedisStore store;
     private final Loader loader;
     private final CacheSpec spec;
-    private final String log;
     private final GroupCommit<Map<String, Long>, Map<String, Long>> groupCommit =
             new GroupCommit<>(this::incrementTogether);
 
@@ -40,7 +39,6 @@ final class Writer {
         this.store = store;
         this.loader = loader;
         this.spec = spec;
-        this.log = hashes.log();
     }
 
     /**
@@ -77,8 +75,9 @@ final class Writer {
     }
 
     private Uni<Applied> incrementOnce(String id, String idempotencyKey, List<Object> args) {
-        return store.eval(INCREMENT, List.of(hashes.valueKey(id), log, hashes.idempotencyKey(id, idempotencyKey),
-                        hashes.idempotencyIndex()), args)
+        int partition = hashes.partitionOf(id);
+        return evalIncrement(List.of(hashes.valueKey(id), hashes.log(partition),
+                        hashes.idempotencyKey(id, idempotencyKey), hashes.idempotencyIndex(partition)), args)
                 .onFailure(failure -> "IDEMPOTENCY".equals(RedisErrors.replyCode(failure))).transform(failure ->
                         ProblemException.unprocessable("Idempotency-Key",
                                 "this key was used before for a different request; use a new key for a new request"))
@@ -106,10 +105,25 @@ final class Writer {
                 }
             });
         }
-        return store.eval(INCREMENT, List.of(hashes.valueKey(id), log), args).flatMap(reply -> reply == null
+        return evalIncrement(List.of(hashes.valueKey(id), hashes.log(hashes.partitionOf(id))), args).flatMap(reply -> reply == null
                 // Not cached: load from the database first, so that the count goes on from there.
                 ? cacheFromDatabase(id, true).flatMap(ignored -> incrementTogether(id, increments))
                 : Uni.createFrom().item(hashes.withAllFields(hashes.fieldMap(reply))));
+    }
+
+    /**
+     * The increment script; with {@code replica-acks}, answered only once that many replicas have its writes, so
+     * that a failover cannot lose an acknowledged increment. Not confirmed in time: a 503, the increment applied on
+     * the primary but not acknowledged (a retry with the same {@code Idempotency-Key} is applied once).
+     */
+    private Uni<io.vertx.mutiny.redis.client.Response> evalIncrement(List<String> keys, List<Object> args) {
+        if (spec.replicaAcks() <= 0) {
+            return store.eval(INCREMENT, keys, args);
+        }
+        return store.evalReplicated(INCREMENT, keys, args, spec.replicaAcks(), spec.replicaAckTimeout())
+                .onFailure(RedisStore.NotReplicatedException.class).transform(failure ->
+                        ProblemException.unavailable("write-behind " + hashes.name() + ": " + failure.getMessage()
+                                + "; the increment is not acknowledged: retry with the same Idempotency-Key"));
     }
 
     /** The current values: from Redis, or from the database if Redis does not have them (then cached). */
