@@ -69,7 +69,7 @@ public final class ChaosRun {
             workload.stop();
             List<String> unsettled = workload.settleIncrements(SETTLE);
             List<String> halfWritten = HalfWrittenState.find(stack.servers(), SETTLE);
-            Map<String, Long> firstCounts = countedViews(stack, "chaos-p1-");
+            Map<String, Long> firstCounts = countedViews(stack.servers().postgres(), "chaos-p1-");
 
             workload.nextPhase();
             workload.start();
@@ -79,7 +79,7 @@ public final class ChaosRun {
             workload.stop();
             List<String> unsettledAfterWipe = workload.settleIncrements(SETTLE);
             halfWritten.addAll(HalfWrittenState.find(stack.servers(), SETTLE));
-            Map<String, Long> secondCounts = countedViews(stack, "chaos-p2-");
+            Map<String, Long> secondCounts = countedViews(stack.servers().postgres(), "chaos-p2-");
 
             HistoryChecker checker = new HistoryChecker(history).check();
             checker.checkCounters("every fault but a wipe", workload.increments(), 1, firstCounts, unsettled, false);
@@ -131,9 +131,11 @@ public final class ChaosRun {
         history.record(new History.Window(fault, start, history.now()));
     }
 
-    /** Views per item as flushed to PostgreSQL: the record the counters are judged by. */
-    private static Map<String, Long> countedViews(ChaosStack stack, String prefix) throws SQLException {
-        PostgresAddress postgres = stack.servers().postgres();
+    /**
+     * Views per item whose id starts with {@code prefix}, as flushed to PostgreSQL's metrics database: the record
+     * the counters are judged by.
+     */
+    static Map<String, Long> countedViews(PostgresAddress postgres, String prefix) throws SQLException {
         Map<String, Long> counted = new HashMap<>();
         try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl("metrics"), postgres.user(),
                 postgres.password());
