@@ -62,7 +62,10 @@ final class LocalRedisCluster implements LocalRedisProcesses {
         return "cluster";
     }
 
-    /** Every slot served and every node agreeing on it. */
+    /**
+     * Every slot served, every node agreeing on it, and every primary's replica in sync (after a restart a replica
+     * resyncs in full, and until then acknowledges nothing a {@code WAIT} asks for).
+     */
     void awaitHealthy() {
         Processes.waitUntil(Duration.ofSeconds(30), this::healthy, () -> "the Redis Cluster did not become healthy");
     }
@@ -71,6 +74,10 @@ final class LocalRedisCluster implements LocalRedisProcesses {
         for (LocalRedis node : nodes) {
             try (RedisCli cli = RedisCli.connect(node.url())) {
                 if (!String.valueOf(cli.call("CLUSTER", "INFO")).contains("cluster_state:ok")) {
+                    return false;
+                }
+                String replication = String.valueOf(cli.call("INFO", "replication"));
+                if (replication.contains("role:master") && !replication.contains("state=online")) {
                     return false;
                 }
             } catch (RuntimeException e) {
