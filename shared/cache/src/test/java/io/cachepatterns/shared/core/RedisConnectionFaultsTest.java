@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(RedisConnectionFaultsTest.ThroughProxy.class)
-// One proxy in front of one server: a cluster's connections go to six.
-@org.junit.jupiter.api.condition.DisabledIfEnvironmentVariable(named = "TEST_REDIS_MODE", matches = "cluster")
+// One proxy in front of one server: a cluster's connections go to six, a Sentinel client's to the sentinels first.
+@org.junit.jupiter.api.condition.DisabledIfEnvironmentVariable(named = "TEST_REDIS_MODE", matches = "cluster|sentinel")
 class RedisConnectionFaultsTest {
 
     static FaultProxy toRedis;
