@@ -137,7 +137,9 @@ final class Flusher {
             return;
         }
         running = true;
-        warnIfRedisMayEvict();
+        if (partition == 0) {
+            warnIfRedisMayEvict(); // once per write-behind, not once per partition
+        }
         scheduleNext(spec.writeDelay());
     }
 

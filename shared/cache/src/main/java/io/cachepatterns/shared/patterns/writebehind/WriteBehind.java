@@ -214,7 +214,10 @@ public class WriteBehind {
      * the log, safe, for the next instance to flush.
      */
     public void stop(Duration bound) {
-        flushers.parallelStream().forEach(flusher -> flusher.stop(bound));
+        long deadline = System.nanoTime() + bound.toNanos();
+        for (Flusher flusher : flushers) {
+            flusher.stop(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
     }
 
     /** The dead letters, oldest first. */
