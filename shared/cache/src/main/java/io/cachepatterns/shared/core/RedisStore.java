@@ -258,13 +258,40 @@ public class RedisStore {
     }
 
     private Uni<Response> guarded(java.util.function.Supplier<Uni<Response>> call, Duration limit) {
-        return guard.get(() -> call.get().ifNoItem().after(limit).fail())
-                .onFailure(failure -> !RedisErrors.isNoScript(failure)).invoke(failure -> {
+        return noted(guard.get(() -> call.get().ifNoItem().after(limit).fail()));
+    }
+
+    /** Counts a failure and raises the fence when it says Redis is unwell. */
+    private Uni<Response> noted(Uni<Response> reply) {
+        return reply.onFailure(failure -> !RedisErrors.isNoScript(failure)).invoke(failure -> {
                     errors.increment();
                     if (RedisErrors.isOutage(failure) || RedisErrors.isOutOfMemory(failure)) {
                         fence.raise(); // what failed may have been an invalidation or a write-through
                     }
                 });
+    }
+
+    /**
+     * {@link #eval}, sent even while the breaker is open: the repair of a write-through whose cache write failed after
+     * its commit, awaited before the write is answered. Another instance, whose own calls to Redis succeed and whose
+     * fence is down, may be reading what this one failed to change (the fault suite: a best score read on the other
+     * instance ~1 s after a write answered, when the writer alone timed out). One attempt, with the timeout.
+     */
+    public Uni<Response> evalDespiteBreaker(LuaScript script, List<String> keys, List<?> args) {
+        return sendDespiteBreaker(scriptRequest(Command.EVALSHA, script.sha1(), keys, args))
+                .onFailure(RedisErrors::isNoScript)
+                .recoverWithUni(() -> sendDespiteBreaker(scriptRequest(Command.EVAL, script.source(), keys, args)));
+    }
+
+    /** {@link #delete}, sent even while the breaker is open: see {@link #evalDespiteBreaker}. */
+    public Uni<Long> deleteDespiteBreaker(List<String> keys) {
+        Request request = Request.cmd(Command.DEL);
+        keys.forEach(request::arg);
+        return sendDespiteBreaker(request).map(Response::toLong);
+    }
+
+    private Uni<Response> sendDespiteBreaker(Request request) {
+        return noted(dispatch(request).ifNoItem().after(timeout).fail());
     }
 
     /** Whether cached reads are kept off Redis now ({@link InvalidationFence}): for reads that run as scripts. */

@@ -34,7 +34,8 @@ import org.jboss.logging.Logger;
  *   <li>A set is read only while its completeness marker exists; the marker is set by a full rebuild from the
  *       database, so a set that Redis lost and one write re-created is never mistaken for the whole ranking.</li>
  *   <li>A write that could not reach the set is never masked by a rebuild: the failure drops the marker and raises
- *       the set's generation, and a rebuild marks the set complete only if the generation is still the one it
+ *       the set's generation (before the write is answered, past the breaker, when Redis answers at all: so that
+ *       another instance does not read the ranking without it), and a rebuild marks the set complete only if the generation is still the one it
  *       began under. The marker itself lives {@code ttl} (an hour by default), so even a failure that could not
  *       reach Redis at all is repaired by the next rebuild within that time.</li>
  *   <li>One rebuild of a set at a time across instances (a lease); others wait briefly for it, or answer from the
@@ -101,8 +102,14 @@ public class SortedSetWriteThrough {
                             writeFailures.increment();
                             LOG.warnf("ranking %s: adding %s to %s failed after the commit (%s); it will be rebuilt",
                                     name, member, set, failure.toString());
-                            markIncomplete(set);
-                            return Uni.createFrom().nullItem();
+                            // Before answering: another instance may be reading the set now, its fence down (this
+                            // instance alone may have timed out). Past the breaker, once; else in the background.
+                            return store.evalDespiteBreaker(INCOMPLETE, List.of(marker(set), generation(set)),
+                                            List.of())
+                                    .onFailure().recoverWithUni(() -> {
+                                        markIncomplete(set);
+                                        return Uni.createFrom().nullItem();
+                                    });
                         }));
     }
 

@@ -161,12 +161,17 @@ public class WriteThrough<T> implements InvalidationTarget {
         long version = versionOf.applyAsLong(value);
         return writeIfNewer(id, version, bytes)
                 .replaceWithVoid()
-                .onFailure().recoverWithItem(failure -> {
+                .onFailure().recoverWithUni(failure -> {
                     writeMeters.writeFailures().increment();
-                    LOG.warnf("cache %s: write of %s v%d failed after commit (%s); deleting its entry in the"
-                            + " background", name, id, version, failure.toString());
-                    repair(id, version);
-                    return null;
+                    LOG.warnf("cache %s: write of %s v%d failed after commit (%s); deleting its entry", name, id,
+                            version, failure.toString());
+                    // Before answering: another instance may read the entry now, its fence down (this instance
+                    // alone may have timed out). Past the breaker, once; else retried in the background.
+                    return store.deleteDespiteBreaker(List.of(keys.dataKey(id))).replaceWithVoid()
+                            .onFailure().recoverWithUni(() -> {
+                                repair(id, version);
+                                return Uni.createFrom().voidItem();
+                            });
                 });
     }
 
