@@ -102,10 +102,17 @@ final class ChaosStack implements AutoCloseable {
         ChaosStack stack = new ChaosStack(servers, redisProxy, postgresProxy, instances);
         try {
             Map<String, List<Integer>> ports = new HashMap<>();
+            java.util.Set<Integer> taken = new java.util.HashSet<>();
             for (LocalStack.Service service : LocalStack.SERVICES) {
                 List<Integer> servicePorts = new ArrayList<>();
                 for (int i = 0; i < INSTANCES.get(service.name()); i++) {
-                    servicePorts.add(ServiceProcess.freePort());
+                    // Every port is asked for before any instance binds one: the OS may hand out the same free port
+                    // twice (seen in CI: two instances on one port, one of them answering the other's requests).
+                    int port = ServiceProcess.freePort();
+                    while (!taken.add(port)) {
+                        port = ServiceProcess.freePort();
+                    }
+                    servicePorts.add(port);
                 }
                 ports.put(service.name(), servicePorts);
             }
