@@ -44,9 +44,9 @@ import org.jboss.logging.Logger;
  * {@code cache-store.loop-connections} loops get one (half the pool by default), so that the pool always has
  * connections left for everyone else, however many event loops the machine has.
  *
- * <p>Bad connections are replaced: an idle loop connection or subscription sends {@code PING} every
- * {@code cache-store.keep-alive}, so that the client's read-idle timeout closes one that stopped answering (a
- * half-open socket, a frozen server) within seconds; a {@code READONLY}, {@code LOADING} or {@code MASTERDOWN} reply
+ * <p>Bad connections are replaced: an idle loop connection or subscription sends a keep-alive every
+ * {@code cache-store.keep-alive} that reaches every primary of a cluster, so that the client's read-idle timeout
+ * closes only one that stopped answering (a half-open socket, a frozen server), within seconds; a {@code READONLY}, {@code LOADING} or {@code MASTERDOWN} reply
  * retires the connection that got it ({@code QUIT}), so that the next one is opened to the server that can serve.
  *
  * <p>Reads of cached values ({@code GET}, {@code HGET}, {@code MGET}) fail at once while the {@link InvalidationFence}
@@ -61,10 +61,22 @@ public class RedisStore {
 
     public static final String BREAKER_NAME = "redis";
 
+    static {
+        // On a cluster the client sends a command without keys to any node, replicas included, although nothing here
+        // reads from replicas; the sockets to replicas are then idle and closed by the read-idle timeout, and a
+        // PUBLISH sent on one fails ("connection closed": an invalidation not delivered). These go to primaries,
+        // whose sockets the keep-alive keeps open. The registry is the cluster client's; it has no other way in.
+        for (io.vertx.redis.client.Command keyless : List.of(io.vertx.redis.client.Command.PING,
+                io.vertx.redis.client.Command.PUBLISH, io.vertx.redis.client.Command.CONFIG)) {
+            io.vertx.redis.client.impl.RedisClusterClient.addMasterOnlyCommand(keyless);
+        }
+    }
+
     private final Redis redis;
     private final Duration timeout;
     private final TypedGuard<Uni<Response>> guard;
     private final Counter errors;
+    private final Counter loopConnects;
     private final AtomicInteger breakerState;
     private final InvalidationFence fence;
     private final ThreadLocal<EventLoopConnection> eventLoopConnection =
@@ -82,6 +94,7 @@ public class RedisStore {
         this.keepAlive = config.keepAlive();
         this.loopConnectionLimit = config.loopConnections() >= 0 ? config.loopConnections() : maxPoolSize / 2;
         this.errors = metrics.registry().counter(CacheMetrics.REDIS_ERRORS);
+        this.loopConnects = metrics.registry().counter(CacheMetrics.REDIS_LOOP_CONNECTS);
         AtomicInteger breakerState = metrics.registry().gauge(CacheMetrics.BREAKER_STATE, new AtomicInteger());
         this.breakerState = breakerState;
         RedisStoreConfig.Breaker breaker = config.breaker();
@@ -403,8 +416,10 @@ public class RedisStore {
                     connecting = null;
                     if (opened != null) {
                         connection = opened;
-                        opened.exceptionHandler(ignored -> lost(opened));
-                        opened.endHandler(() -> lost(opened));
+                        loopConnects.increment();
+                        Context loop = Vertx.currentContext();
+                        opened.exceptionHandler(ignored -> check(loop, opened));
+                        opened.endHandler(() -> check(loop, opened));
                         startKeepAlive(opened);
                     }
                 }).memoize().indefinitely();
@@ -413,9 +428,9 @@ public class RedisStore {
         }
 
         /**
-         * PINGs the connection when it has been idle for a keep-alive period, so that it always has something to
-         * read: a connection that reads nothing for the client's read-idle timeout is then one that stopped
-         * answering, and the client closes it, which calls {@link #lost}.
+         * Sends the {@link #keepAlive() keep-alive} when the connection has been idle for a keep-alive period, so
+         * that every socket a command may use has something to read: one that reads nothing for the client's
+         * read-idle timeout is then one that stopped answering, and the client closes it.
          */
         private void startKeepAlive(RedisConnection opened) {
             Context context = Vertx.currentContext();
@@ -427,9 +442,32 @@ public class RedisStore {
                 if (connection != opened) {
                     context.owner().cancelTimer(timer);
                 } else if (System.nanoTime() - lastUsed >= keepAlive.toNanos()) {
-                    opened.send(Request.cmd(Command.PING)).subscribe().with(ignored -> { }, ignored -> { });
+                    probe(opened);
                 }
             });
+        }
+
+        /**
+         * One of the connection's sockets ended or failed. On one server (or under Sentinel) that socket is the
+         * connection; on a cluster it may be the socket to a replica, which no command of ours uses and no
+         * keep-alive reaches, so the client's read-idle timeout closes it a few seconds after every connect. Dropping
+         * the whole connection then would replace it every few seconds; it is probed instead, on its own loop.
+         */
+        private void check(Context loop, RedisConnection which) {
+            if (loop == null) {
+                lost(which);
+            } else {
+                loop.runOnContext(ignored -> {
+                    if (connection == which) {
+                        probe(which);
+                    }
+                });
+            }
+        }
+
+        /** The keep-alive, whose failure on a closed socket drops the connection ({@link #dropIfBad}). */
+        private void probe(RedisConnection which) {
+            which.send(keepAliveRequest()).subscribe().with(ignored -> { }, failure -> dropIfBad(which, failure));
         }
 
         /** Commands in flight on it fail; the next command opens a new one. */
@@ -511,8 +549,10 @@ public class RedisStore {
                     .flatMap(opened -> {
                         connection = opened;
                         opened.handler(this::received);
-                        opened.exceptionHandler(failure -> lost(opened, failure.toString()));
-                        opened.endHandler(() -> lost(opened, "connection closed"));
+                        // On a cluster a socket to a replica or to another primary may end without the
+                        // subscription's ending: probe, as the event loops' connections do.
+                        opened.exceptionHandler(failure -> probe(opened, failure.toString()));
+                        opened.endHandler(() -> probe(opened, "connection closed"));
                         return opened.send(Request.cmd(Command.SUBSCRIBE).arg(channel))
                                 .ifNoItem().after(subscribeTimeout).fail()
                                 .onFailure().call(() -> {
@@ -545,9 +585,10 @@ public class RedisStore {
         }
 
         /**
-         * A subscribed connection reads nothing while nobody publishes; a PING each keep-alive period gives it
+         * A subscribed connection reads nothing while nobody publishes; the keep-alive each period gives it
          * something to read, so that the client's read-idle timeout closes one that died silently and
-         * {@link #lost} runs within seconds, not when TCP gives up.
+         * {@link #lost} runs within seconds, not when TCP gives up. On a cluster the subscription is on one
+         * primary, chosen by the client; the keep-alive reaches every primary, so it reaches that one.
          */
         private void startKeepAlive(RedisConnection opened) {
             Vertx vertx = Vertx.currentContext() == null ? null : Vertx.currentContext().owner();
@@ -559,15 +600,27 @@ public class RedisStore {
                 if (connection != opened || closed) {
                     vertx.cancelTimer(timer);
                 } else {
-                    opened.send(Request.cmd(Command.PING)).ifNoItem().after(keepAlive.multipliedBy(3)).fail()
-                            .subscribe().with(ignored -> { }, failure -> lost(opened, "no answer to PING"));
+                    probe(opened, "no answer to the keep-alive");
                 }
             });
         }
 
+        /**
+         * Whether the connection still answers. An error reply is an answer: under RESP2 a subscribed connection
+         * refuses any command but a few, and that refusal is read like any reply.
+         */
+        private void probe(RedisConnection which, String why) {
+            which.send(keepAliveRequest()).ifNoItem().after(keepAlive.multipliedBy(3)).fail()
+                    .subscribe().with(ignored -> { }, failure -> {
+                        if (RedisErrors.replyCode(failure) == null) {
+                            lost(which, why + ": " + failure.getMessage());
+                        }
+                    });
+        }
+
         private void lost(RedisConnection which, String why) {
-            if (which != connection || !up.compareAndSet(true, false)) {
-                return; // an old connection, or already handled
+            if (closed || which != connection || !up.compareAndSet(true, false)) {
+                return; // closed by its owner, an old connection, or already handled
             }
             connection = null;
             which.close().subscribe().with(ignored -> { }, ignored -> { });
@@ -577,6 +630,14 @@ public class RedisStore {
                 connect();
             }
         }
+    }
+
+    /**
+     * {@code DBSIZE}: as cheap as a {@code PING}, and a cluster client sends it to every primary (it sums their
+     * answers), where a {@code PING} reaches one node at random.
+     */
+    private static Request keepAliveRequest() {
+        return Request.cmd(Command.DBSIZE);
     }
 
     /** 0 closed, 1 open, 2 half-open: a gauge, so that a dashboard can show when Redis was cut off. */

@@ -29,6 +29,8 @@ public class CacheMetrics {
     public static final String INVALIDATIONS = "cache.invalidations";
     public static final String INVALIDATION_FAILURES = "cache.invalidation.failures";
     public static final String REDIS_ERRORS = "cache.redis.errors";
+    /** Connections the event loops opened (one each, then one per reconnect): a rising count is connection churn. */
+    public static final String REDIS_LOOP_CONNECTS = "cache.redis.loop.connects";
     public static final String L1_GETS = "cache.l1.gets";
     public static final String INVALIDATIONS_RECEIVED = "cache.invalidations.received";
     public static final String SUBSCRIPTION_UP = "cache.subscription.up";
