@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -226,9 +228,7 @@ public class RedisStore {
      * {@code SCRIPT FLUSH}). Arguments are strings or {@link Buffer}s.
      */
     public Uni<Response> eval(LuaScript script, List<String> keys, List<?> args) {
-        return send(scriptRequest(Command.EVALSHA, script.sha1(), keys, args))
-                .onFailure(RedisErrors::isNoScript)
-                .recoverWithUni(() -> send(scriptRequest(Command.EVAL, script.source(), keys, args)));
+        return bySha(script, keys, args, this::send);
     }
 
     /**
@@ -240,10 +240,7 @@ public class RedisStore {
     public Uni<Response> evalReplicated(LuaScript script, List<String> keys, List<?> args, int replicas,
                                         Duration wait) {
         Request waitRequest = Request.cmd(Command.WAIT).arg(replicas).arg(wait.toMillis());
-        return sendReplicated(scriptRequest(Command.EVALSHA, script.sha1(), keys, args), waitRequest, replicas, wait)
-                .onFailure(RedisErrors::isNoScript)
-                .recoverWithUni(() -> sendReplicated(scriptRequest(Command.EVAL, script.source(), keys, args),
-                        waitRequest, replicas, wait));
+        return bySha(script, keys, args, write -> sendReplicated(write, waitRequest, replicas, wait));
     }
 
     private Uni<Response> sendReplicated(Request write, Request waitRequest, int replicas, Duration wait) {
@@ -270,7 +267,7 @@ public class RedisStore {
         return guarded(() -> dispatch(request), timeout);
     }
 
-    private Uni<Response> guarded(java.util.function.Supplier<Uni<Response>> call, Duration limit) {
+    private Uni<Response> guarded(Supplier<Uni<Response>> call, Duration limit) {
         return noted(guard.get(() -> call.get().ifNoItem().after(limit).fail()));
     }
 
@@ -291,9 +288,7 @@ public class RedisStore {
      * instance ~1 s after a write answered, when the writer alone timed out). One attempt, with the timeout.
      */
     public Uni<Response> evalDespiteBreaker(LuaScript script, List<String> keys, List<?> args) {
-        return sendDespiteBreaker(scriptRequest(Command.EVALSHA, script.sha1(), keys, args))
-                .onFailure(RedisErrors::isNoScript)
-                .recoverWithUni(() -> sendDespiteBreaker(scriptRequest(Command.EVAL, script.source(), keys, args)));
+        return bySha(script, keys, args, this::sendDespiteBreaker);
     }
 
     /** {@link #delete}, sent even while the breaker is open: see {@link #evalDespiteBreaker}. */
@@ -329,12 +324,18 @@ public class RedisStore {
     }
 
     private Uni<Response> dispatch(Request request) {
+        EventLoopConnection own = ownConnection();
+        return own != null ? own.send(request) : redis.send(request);
+    }
+
+    /** This event loop's connection; {@code null} off the event loops, or for a loop over the limit (the pool). */
+    private EventLoopConnection ownConnection() {
         Context context = Vertx.currentContext();
         if (context == null || !context.isEventLoopContext()) {
-            return redis.send(request);
+            return null;
         }
         EventLoopConnection own = eventLoopConnection.get();
-        return own.allowed() ? own.send(request) : redis.send(request);
+        return own.allowed() ? own : null;
     }
 
     /**
@@ -343,9 +344,8 @@ public class RedisStore {
      * script's own) still reads as one.
      */
     private Uni<List<Response>> dispatchBatch(List<Request> requests) {
-        Context context = Vertx.currentContext();
-        EventLoopConnection own = context != null && context.isEventLoopContext() ? eventLoopConnection.get() : null;
-        Uni<List<Response>> replies = own != null && own.allowed() ? own.batch(requests) : redis.batch(requests);
+        EventLoopConnection own = ownConnection();
+        Uni<List<Response>> replies = own != null ? own.batch(requests) : redis.batch(requests);
         return replies.onFailure(RedisErrors::isBatchError).transform(RedisErrors::firstErrorOfBatch);
     }
 
@@ -489,6 +489,14 @@ public class RedisStore {
                         .subscribe().with(ignored -> { }, ignored -> { });
             }
         }
+    }
+
+    /** {@code EVALSHA} through {@code sender}, and {@code EVAL} with the source when Redis answers NOSCRIPT. */
+    private static Uni<Response> bySha(LuaScript script, List<String> keys, List<?> args,
+                                       Function<Request, Uni<Response>> sender) {
+        return sender.apply(scriptRequest(Command.EVALSHA, script.sha1(), keys, args))
+                .onFailure(RedisErrors::isNoScript)
+                .recoverWithUni(() -> sender.apply(scriptRequest(Command.EVAL, script.source(), keys, args)));
     }
 
     private static Request scriptRequest(Command command, String script, List<String> keys, List<?> args) {
