@@ -152,12 +152,22 @@ public final class ServiceProcess implements AutoCloseable {
         try {
             HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(uri("/q/health/ready"))
                     .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-            return response.statusCode() == 200;
+            // The answer must be this process's: another one on the same port once answered for an instance that
+            // had failed to bind it (the OS handed out one free port twice), and took its requests.
+            return response.statusCode() == 200 && listensOnItsPort();
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /** Whether this process has logged that it listens on its port (Quarkus' start-up line). */
+    private boolean listensOnItsPort() throws IOException {
+        String bound = "Listening on: http://0.0.0.0:" + port;
+        try (java.util.stream.Stream<String> lines = Files.lines(log)) {
+            return lines.anyMatch(line -> line.contains(bound));
         }
     }
 
