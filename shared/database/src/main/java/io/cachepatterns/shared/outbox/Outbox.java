@@ -10,11 +10,14 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.cachepatterns.shared.problem.ProblemException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.hibernate.StaleStateException;
 import org.hibernate.reactive.common.AffectedEntities;
 import org.jboss.logging.Logger;
 
@@ -41,6 +44,8 @@ import org.jboss.logging.Logger;
  *       overdue ({@code min-age}).</li>
  *   <li>A client that disconnects mid-write stops nothing: the transaction and the delivery run to their end.</li>
  *   <li>Deliveries are idempotent (a delete, an announcement), so one delivered twice costs an extra cache miss.</li>
+ *   <li>A transaction that loses a version check to a concurrent one (its row changed after it read it) rolls back and
+ *       runs again, up to 4 more times; then the write is answered 409, never 500.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -48,6 +53,8 @@ public class Outbox {
 
     private static final Logger LOG = Logger.getLogger(Outbox.class);
     static final String DELETE = "DELETE FROM cache_outbox WHERE id = ANY($1)";
+    private static final int CONFLICT_RETRIES = 4;
+    private static final Duration CONFLICT_BACKOFF = Duration.ofMillis(5);
 
     private final Caches caches;
     private final Pool pool;
@@ -71,12 +78,29 @@ public class Outbox {
      * transaction (a Panache session is open); a failure rolls back both.
      */
     public <T> Uni<T> transaction(Supplier<Uni<T>> work, Function<T, List<Invalidation>> invalidationsOf) {
-        return Detached.run(() -> {
-            List<Row> recorded = new ArrayList<>();
-            return Panache.withTransaction(() -> work.get()
-                            .call(value -> record(recorded, invalidationsOf.apply(value))))
-                    .call(() -> deliver(recorded));
-        });
+        return Detached.run(() -> Uni.createFrom().deferred(() -> {
+                    List<Row> recorded = new ArrayList<>(); // this attempt's
+                    return Panache.withTransaction(() -> work.get()
+                                    .call(value -> record(recorded, invalidationsOf.apply(value))))
+                            .call(() -> deliver(recorded));
+                })
+                // Another transaction changed the row between this one's read and its write (the entity's version
+                // check): this one rolled back, so it runs again from its read. Writes here say "make it this" or
+                // check their own precondition (If-Match) when they run, so running again is what the client asked.
+                .onFailure(Outbox::isConcurrentUpdate).retry()
+                .withBackOff(CONFLICT_BACKOFF, CONFLICT_BACKOFF.multipliedBy(10)).atMost(CONFLICT_RETRIES)
+                .onFailure(Outbox::isConcurrentUpdate).transform(conflict -> ProblemException.conflict("version",
+                        "changed by other requests at the same moment, " + CONFLICT_RETRIES + " times over; try again")));
+    }
+
+    /** Hibernate's version check failed: the row changed since this transaction read it. */
+    static boolean isConcurrentUpdate(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof jakarta.persistence.OptimisticLockException || t instanceof StaleStateException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Uni<Void> record(List<Row> recorded, List<Invalidation> invalidations) {
