@@ -8,6 +8,7 @@ import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
 import java.util.List;
 
 /**
@@ -30,6 +31,14 @@ public class ProductRepository implements PanacheRepositoryBase<Product, Long> {
     public Uni<Product> findProduct(long id) {
         findByIdQueries.increment();
         return findById(id);
+    }
+
+    /**
+     * The product, its row locked until the transaction ends: concurrent updates of one product wait for each other
+     * instead of failing the version check one after another.
+     */
+    public Uni<Product> findForUpdate(long id) {
+        return findById(id, LockModeType.PESSIMISTIC_WRITE);
     }
 
     public Uni<List<Product>> page(String category, int page, int size, boolean newestFirst) {

@@ -89,7 +89,7 @@ public class ProductService {
     }
 
     public Uni<ProductView> update(long id, ProductInput input) {
-        return outbox.transaction(() -> repository.findById(id)
+        return outbox.transaction(() -> repository.findForUpdate(id)
                         .onItem().ifNull().failWith(() -> ProblemException.notFound("no product " + id))
                         .call(product -> {
                             apply(input, product);
