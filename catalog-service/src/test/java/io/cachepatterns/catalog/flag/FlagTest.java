@@ -106,4 +106,27 @@ class FlagTest {
     private double flagQueries() {
         return registry.get("db.queries").tag("query", "flag-by-name").counter().count();
     }
+
+    /** Admins turning on a flag that does not exist yet, at the same moment: each answered 200, never a 500. */
+    @Test
+    void aFlagCreatedByManyAtOnceIsAnsweredToEach() throws Exception {
+        java.util.concurrent.ExecutorService admins = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            for (int round = 0; round < 5; round++) {
+                String name = "created-at-once-" + round + "-" + System.nanoTime();
+                java.util.List<java.util.concurrent.Future<Integer>> statuses = new java.util.ArrayList<>();
+                for (int a = 0; a < 8; a++) {
+                    boolean enabled = a % 2 == 0;
+                    statuses.add(admins.submit(() -> given().header("Authorization", ADMIN)
+                            .contentType(ContentType.JSON).body(Map.of("enabled", enabled))
+                            .when().put("/flags/" + name).statusCode()));
+                }
+                for (java.util.concurrent.Future<Integer> status : statuses) {
+                    assertEquals(200, status.get(), "a PUT of a new flag racing 7 others");
+                }
+            }
+        } finally {
+            admins.shutdownNow();
+        }
+    }
 }

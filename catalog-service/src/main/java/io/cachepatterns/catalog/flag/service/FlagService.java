@@ -5,6 +5,7 @@ import io.cachepatterns.catalog.flag.repository.FlagRepository;
 import io.cachepatterns.shared.outbox.Outbox;
 import io.cachepatterns.shared.patterns.Caches;
 import io.cachepatterns.shared.patterns.NearCache;
+import io.cachepatterns.shared.problem.DatabaseErrors;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -58,7 +59,9 @@ public class FlagService {
                     }
                     flag.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
                     return repository.persist(flag).map(FlagView::of);
-                }), view -> List.of(flags.invalidationOf(name)));
+                }), view -> List.of(flags.invalidationOf(name)))
+                // Created by another request since this one looked: it exists now, so this one changes it.
+                .onFailure(DatabaseErrors::isUniqueViolation).retry().atMost(1);
     }
 
 }
