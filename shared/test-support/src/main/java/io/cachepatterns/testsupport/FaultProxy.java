@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * </ul>
  * A half-open connection, the hardest case for a client, is {@link #blackHoleExisting()}: the connections open now
  * go silent for good while new ones work, as when a network cut took the old route and the client never heard of it.
+ * A server farther away than loopback is {@link #delay}: every chunk of bytes waits that long before it is passed on.
  */
 public final class FaultProxy implements AutoCloseable {
 
@@ -35,6 +36,7 @@ public final class FaultProxy implements AutoCloseable {
     private volatile boolean stalled;
     private volatile boolean refusing;
     private volatile boolean closed;
+    private volatile long delayNanos;
 
     private FaultProxy(ServerSocket listener, InetSocketAddress target) {
         this.listener = listener;
@@ -70,6 +72,14 @@ public final class FaultProxy implements AutoCloseable {
     public void refuse() {
         refusing = true;
         cut();
+    }
+
+    /**
+     * Every chunk read from either side waits {@code oneWay} before it is forwarded: a round trip takes two of them
+     * more, as to a server in another zone. Chunks of one connection wait one after the other.
+     */
+    public void delay(java.time.Duration oneWay) {
+        delayNanos = oneWay.toNanos();
     }
 
     /** The connections open now stop forwarding until cut; new connections flow. */
@@ -141,6 +151,10 @@ public final class FaultProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
+                    long delay = delayNanos;
+                    if (delay > 0) {
+                        Thread.sleep(delay / 1_000_000, (int) (delay % 1_000_000));
+                    }
                     awaitFlowing(from);
                     if (from.isClosed() || to.isClosed()) {
                         return; // cut while held: the bytes are dropped

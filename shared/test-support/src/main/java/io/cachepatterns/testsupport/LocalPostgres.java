@@ -29,6 +29,11 @@ final class LocalPostgres implements AutoCloseable {
      * that a database write costs what it really costs; tests leave it off.
      */
     private static final boolean DURABLE = Boolean.getBoolean("cachepatterns.pg.durable");
+    /**
+     * {@code -Dcachepatterns.pg.statements=true}: {@code pg_stat_statements} loaded (where installed), so that the
+     * benchmark report can count the queries each pattern sends; a database still has to {@code CREATE EXTENSION}.
+     */
+    private static final boolean COUNTS_STATEMENTS = Boolean.getBoolean("cachepatterns.pg.statements");
 
     private final PostgresAddress address;
     private final String description;
@@ -111,6 +116,10 @@ final class LocalPostgres implements AutoCloseable {
             List<String> command = new ArrayList<>(List.of(bin.resolve("postgres").toString(),
                     "-D", dataDir.toString(), "-p", String.valueOf(port), "-k", dataDir.toString(),
                     "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"));
+            if (COUNTS_STATEMENTS && Files.isRegularFile(bin.resolve("../lib/pg_stat_statements.so").normalize())) {
+                // The benchmark report counts the database queries each pattern costs (pg_stat_statements).
+                command.addAll(List.of("-c", "shared_preload_libraries=pg_stat_statements"));
+            }
             if (!DURABLE) {
                 // A test server is thrown away, and fsync would only slow the tests.
                 command.addAll(List.of("-c", "fsync=off", "-c", "synchronous_commit=off",
