@@ -1,0 +1,88 @@
+package io.cachepatterns.bench.report;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Requests one at a time with their latencies, or many at once: how the report measures what one client sees, as
+ * opposed to the throughput benchmarks' closed loops.
+ */
+final class HttpProbe {
+
+    /** A request's answer: status, {@code X-Cache} header, body, and how long it took. */
+    record Answer(int status, String source, String body, long micros) {
+    }
+
+    // HTTP/1.1, as the services are called: one connection per request in flight, no h2c upgrade.
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final String authorization;
+
+    /** @param authorization sent with writes ({@code Bearer …}), or {@code null} */
+    HttpProbe(String authorization) {
+        this.authorization = authorization;
+    }
+
+    Answer get(URI uri) {
+        return send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build());
+    }
+
+    Answer put(URI uri, String json) {
+        return withBody("PUT", uri, json);
+    }
+
+    Answer post(URI uri, String json) {
+        return withBody("POST", uri, json);
+    }
+
+    private Answer withBody(String method, URI uri, String json) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                .header("content-type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return send(request.build());
+    }
+
+    /** {@code count} GETs of {@code uri} sent at once; their answers. */
+    List<Answer> getsAtOnce(URI uri, int count) {
+        List<CompletableFuture<Answer>> answers = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            long start = System.nanoTime();
+            answers.add(client.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).thenApply(response -> answer(response, start)));
+        }
+        return answers.stream().map(CompletableFuture::join).toList();
+    }
+
+    /** A histogram of microseconds. */
+    static Histogram histogram() {
+        return new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+    }
+
+    private Answer send(HttpRequest request) {
+        long start = System.nanoTime();
+        try {
+            return answer(client.send(request, HttpResponse.BodyHandlers.ofString()), start);
+        } catch (IOException e) {
+            return new Answer(-1, "-", e.toString(), (System.nanoTime() - start) / 1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Answer answer(HttpResponse<String> response, long start) {
+        return new Answer(response.statusCode(), response.headers().firstValue("X-Cache").orElse("-"),
+                response.body(), (System.nanoTime() - start) / 1000);
+    }
+}
