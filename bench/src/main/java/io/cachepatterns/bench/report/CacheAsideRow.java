@@ -38,8 +38,11 @@ final class CacheAsideRow {
         this.quick = quick;
     }
 
-    /** Measures {@code base} (its {@code /products/{id}}) over {@code warm} products and fresh ones from {@code cold}. */
-    Figures measure(URI base, List<Long> warm, Iterator<Long> cold) throws Exception {
+    /**
+     * Measures {@code base} (its {@code /products/{id}}) over {@code warm} products and fresh ones from {@code cold};
+     * {@code far} is a second instance of the same target, farther from the database, whose readers race the writes.
+     */
+    Figures measure(URI base, URI far, List<Long> warm, Iterator<Long> cold) throws Exception {
         int samples = quick ? 200 : 1_000;
         for (long id : warm) {
             http.get(product(base, id));
@@ -70,7 +73,7 @@ final class CacheAsideRow {
         int stale = 0;
         staleFirstReads.set(0);
         for (int trial = 0; trial < trials; trial++) {
-            if (!race(base, cold.next(), "race " + trial)) {
+            if (!race(base, far, cold.next(), "race " + trial)) {
                 stale++;
             }
         }
@@ -117,19 +120,19 @@ final class CacheAsideRow {
     }
 
     /**
-     * Eight readers of one product, reading in a loop, and writes to it one after another: each write empties the
-     * cache, and the readers' misses race the next write. After each write's answer the writer reads once (fresh or
-     * not: an old value counts); an old value left in the cache once the readers stop is a stale set (it stays until
-     * the TTL). Answers whether the product ended fresh.
+     * Eight readers of one product on the far instance, reading in a loop, and writes to it one after another on the
+     * near one: each write empties the cache, and the readers' misses — slow loads, from farther away — race the
+     * next write. After each write's answer the writer reads once (an old value counts); an old value left in the
+     * cache once the readers stop is a stale set (it stays until the TTL). Answers whether the product ended fresh.
      */
-    private boolean race(URI base, long id, String name) throws Exception {
+    private boolean race(URI base, URI far, long id, String name) throws Exception {
         ExecutorService readers = Executors.newFixedThreadPool(8);
         AtomicBoolean reading = new AtomicBoolean(true);
         try {
             for (int r = 0; r < 8; r++) {
                 readers.submit(() -> {
                     while (reading.get()) {
-                        http.get(product(base, id));
+                        http.get(product(far, id));
                     }
                 });
             }
@@ -147,7 +150,7 @@ final class CacheAsideRow {
             readers.shutdown();
             readers.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
             Thread.sleep(100);
-            return expect(http.get(product(base, id)), 200).body().contains("\"" + written + "\"");
+            return expect(http.get(product(far, id)), 200).body().contains("\"" + written + "\"");
         } finally {
             reading.set(false);
             readers.shutdownNow();

@@ -29,6 +29,9 @@ public final class ReportRun {
 
     private static final int SERVICE_PORT = 18281;
     private static final int NAIVE_PORT = 18282;
+    private static final int SERVICE_FAR_PORT = 18283;
+    private static final int NAIVE_FAR_PORT = 18284;
+    private static final java.time.Duration FAR_ONE_WAY = java.time.Duration.ofMillis(10);
     private static final java.time.Duration DATABASE_ONE_WAY = java.time.Duration.ofMillis(1);
     private static final String NOT_YET = "not measured yet: the report covers cache-aside so far";
 
@@ -42,9 +45,10 @@ public final class ReportRun {
                     "95 % reads, 5 % writes over 100 products, 4 clients; queries PostgreSQL ran on the table"
                             + " (pg_stat_statements)"),
             new Report.Column("staleness", "stale reads after a write",
-                    "8 readers of a product in a loop while it is written 10 times back to back: the writer's read"
-                            + " right after each answer that returned the old value, and products left holding an old"
-                            + " value once the readers stop (a stale set: it stays until the TTL)"),
+                    "8 readers of a product in a loop on a second instance 10 ms from the database, while the first"
+                            + " instance writes it 10 times back to back: the writer's read right after each answer that"
+                            + " returned the old value, and products left holding an old value once the readers stop"
+                            + " (a stale set: it stays until the TTL)"),
             new Report.Column("lost", "writes lost: service killed / Redis lost",
                     "acknowledged writes missing from the database after a kill -9"),
             new Report.Column("stampede", "DB loads for 200 cold reads",
@@ -74,12 +78,22 @@ public final class ReportRun {
             running.add(toDatabase);
             PostgresAddress catalogDb = new PostgresAddress("127.0.0.1", toDatabase.port(), direct.user(),
                     direct.password(), "catalog");
-            ServiceProcess service = ServiceProcess.start("catalog-report",
-                    root.resolve("catalog-service/target/quarkus-app/quarkus-run.jar"),
+            // A second instance of each, farther from the database (another zone, say): its loads are slow, which
+            // is what lets a load that read the row before a write land after that write's invalidation.
+            FaultProxy farFromDatabase = FaultProxy.start(direct.host(), direct.port());
+            farFromDatabase.delay(FAR_ONE_WAY);
+            running.add(farFromDatabase);
+            PostgresAddress farCatalogDb = new PostgresAddress("127.0.0.1", farFromDatabase.port(), direct.user(),
+                    direct.password(), "catalog");
+            Path catalogJar = root.resolve("catalog-service/target/quarkus-app/quarkus-run.jar");
+            running.add(ServiceProcess.start("catalog-report", catalogJar,
                     ServiceProcess.environment(servers, catalogDb, "catalog", SERVICE_PORT), List.of("-Xmx512m"),
-                    logs);
-            running.add(service);
-            running.add(startNaive(servers.redisUrl(), catalogDb, logs));
+                    logs));
+            running.add(ServiceProcess.start("catalog-report-far", catalogJar,
+                    ServiceProcess.environment(servers, farCatalogDb, "catalog", SERVICE_FAR_PORT),
+                    List.of("-Xmx512m"), logs));
+            running.add(startNaive("naive-cache-aside", NAIVE_PORT, servers.redisUrl(), catalogDb, logs));
+            running.add(startNaive("naive-cache-aside-far", NAIVE_FAR_PORT, servers.redisUrl(), farCatalogDb, logs));
 
             HttpProbe http = new HttpProbe("Bearer " + ServiceProcess.LOCAL_ADMIN_TOKEN);
             QueryCounter queries = new QueryCounter(servers.postgres(), "catalog", "product");
@@ -91,11 +105,11 @@ public final class ReportRun {
             int half = ids.size() / 2;
             CacheAsideRow row = new CacheAsideRow(http, queries, quick);
             System.out.println("cache-aside: catalog-service");
-            CacheAsideRow.Figures library = row.measure(serviceBase, ids.subList(0, 100),
-                    ids.subList(100, half).iterator());
+            CacheAsideRow.Figures library = row.measure(serviceBase, URI.create("http://127.0.0.1:" + SERVICE_FAR_PORT),
+                    ids.subList(0, 100), ids.subList(100, half).iterator());
             System.out.println("cache-aside: naive baseline");
-            CacheAsideRow.Figures naive = row.measure(naiveBase, ids.subList(half, half + 100),
-                    ids.subList(half + 100, ids.size()).iterator());
+            CacheAsideRow.Figures naive = row.measure(naiveBase, URI.create("http://127.0.0.1:" + NAIVE_FAR_PORT),
+                    ids.subList(half, half + 100), ids.subList(half + 100, ids.size()).iterator());
 
             Report report = new Report("The caching patterns, measured", machine(servers), COLUMNS);
             report.add(cacheAside(library, naive));
@@ -112,7 +126,8 @@ public final class ReportRun {
                     + " (where taskset exists): " + CpuPinning.describe() + ".");
             report.note("PostgreSQL is reached through a proxy that delays every chunk by "
                     + DATABASE_ONE_WAY.toMillis() + " ms each way, for the service and the baseline alike: a database"
-                    + " a network hop away rather than on loopback.");
+                    + " a network hop away rather than on loopback. The races' readers run on a second instance of"
+                    + " each, whose proxy delays " + FAR_ONE_WAY.toMillis() + " ms each way.");
             report.note("Naive baselines: the seed's code shapes in Java (bench/src/main/java/io/cachepatterns/bench/"
                     + "naive), over the same Redis, PostgreSQL and tables as the services.");
             ReportPage.write(report, out);
@@ -148,7 +163,7 @@ public final class ReportRun {
 
     private static Report.Cell staleness(CacheAsideRow.Figures figures) {
         int writes = figures.trials() * CacheAsideRow.WRITES_PER_TRIAL;
-        return Report.Cell.of("first read after the write old: %d of %d; stale sets: %d of %d products",
+        return Report.Cell.of("old value read right after the write: %d of %d writes; products left stale: %d of %d",
                 figures.staleFirstReads(), writes, figures.staleSets(), figures.trials());
     }
 
@@ -196,23 +211,23 @@ public final class ReportRun {
         return ids;
     }
 
-    private static AutoCloseable startNaive(String redisUrl, PostgresAddress db, Path logs) throws Exception {
+    private static AutoCloseable startNaive(String name, int port, String redisUrl, PostgresAddress db, Path logs)
+            throws Exception {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), NaiveCacheAsideServer.class.getName(),
-                String.valueOf(NAIVE_PORT), redisUrl, db.reactiveUrl(db.database()), db.user(), db.password(),
-                "300");
+                String.valueOf(port), redisUrl, db.reactiveUrl(db.database()), db.user(), db.password(), "300");
         Process process = new ProcessBuilder(CpuPinning.serverCommand(command)).redirectErrorStream(true)
-                .redirectOutput(logs.resolve("naive-cache-aside.log").toFile()).start();
+                .redirectOutput(logs.resolve(name + ".log").toFile()).start();
         HttpProbe probe = new HttpProbe(null);
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (System.nanoTime() < deadline) {
-            if (probe.get(URI.create("http://127.0.0.1:" + NAIVE_PORT + "/q/health/ready")).status() == 200) {
+            if (probe.get(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).status() == 200) {
                 return process::destroy;
             }
             Thread.sleep(200);
         }
         process.destroyForcibly();
-        throw new IllegalStateException("the naive server did not start; see " + logs.resolve("naive-cache-aside.log"));
+        throw new IllegalStateException("the naive server did not start; see " + logs.resolve(name + ".log"));
     }
 
     /** CPU, memory, OS, Java, Redis and PostgreSQL versions: the line every figure is read with. */
