@@ -2,9 +2,7 @@ package io.cachepatterns.bench.report;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -39,9 +37,7 @@ public final class Charts {
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         chart.getStyler().setPlotGridLinesVisible(true);
-        Map<String, Series> byName = new LinkedHashMap<>();
-        series.forEach(s -> byName.put(s.name(), s));
-        for (Series s : byName.values()) {
+        for (Series s : series) {
             chart.addSeries(s.name(), s.x(), s.y()).setMarker(SeriesMarkers.NONE);
         }
         String name = file.getFileName().toString();

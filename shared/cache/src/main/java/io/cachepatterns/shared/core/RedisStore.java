@@ -48,8 +48,9 @@ import org.jboss.logging.Logger;
  *
  * <p>Bad connections are replaced: an idle loop connection or subscription sends a keep-alive every
  * {@code cache-store.keep-alive} that reaches every primary of a cluster, so that the client's read-idle timeout
- * closes only one that stopped answering (a half-open socket, a frozen server), within seconds; a {@code READONLY}, {@code LOADING} or {@code MASTERDOWN} reply
- * retires the connection that got it ({@code QUIT}), so that the next one is opened to the server that can serve.
+ * closes only one that stopped answering (a half-open socket, a frozen server), within seconds; a {@code READONLY},
+ * {@code LOADING} or {@code MASTERDOWN} reply retires the connection that got it ({@code QUIT}), so that the next one
+ * is opened to the server that can serve.
  *
  * <p>Reads of cached values ({@code GET}, {@code HGET}, {@code MGET}) fail at once while the {@link InvalidationFence}
  * is raised, which every Redis outage seen here raises: the patterns then read from their loaders, as when Redis is
@@ -428,7 +429,7 @@ public class RedisStore {
         }
 
         /**
-         * Sends the {@link #keepAlive() keep-alive} when the connection has been idle for a keep-alive period, so
+         * Sends the {@link #keepAliveRequest() keep-alive} when the connection has been idle for a keep-alive period, so
          * that every socket a command may use has something to read: one that reads nothing for the client's
          * read-idle timeout is then one that stopped answering, and the client closes it.
          */
