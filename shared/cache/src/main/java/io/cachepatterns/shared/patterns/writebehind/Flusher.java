@@ -45,7 +45,12 @@ final class Flusher {
     private static final LuaScript ACK = LuaScript.load("/io/cachepatterns/shared/core/write-behind-ack.lua");
     /** Values one flush script handles at most: a script holds Redis while it runs, so each one stays short. */
     private static final int SCRIPT_CHUNK = 256;
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /**
+     * The longest wait between flushes while they fail: also how long the database may wait for its writes once it
+     * is back. A failed flush costs one connection attempt, so a short cap is cheap (it was 30 s: after an 8 s outage
+     * the report measured 7.5 s more before the first flush that went through).
+     */
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(4);
 
     private final CounterHashes hashes;
     private final int partition;

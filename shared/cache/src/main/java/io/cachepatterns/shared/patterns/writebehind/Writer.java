@@ -8,6 +8,7 @@ import io.cachepatterns.shared.patterns.writebehind.WriteBehind.Applied;
 import io.cachepatterns.shared.patterns.writebehind.WriteBehind.Loader;
 import io.cachepatterns.shared.problem.ProblemException;
 import io.cachepatterns.shared.stampede.GroupCommit;
+import io.cachepatterns.shared.stampede.SingleFlight;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import java.util.ArrayList;
@@ -28,6 +29,8 @@ final class Writer {
     private static final LuaScript INIT = LuaScript.load("/io/cachepatterns/shared/core/init-if-absent.lua");
 
     private final CounterHashes hashes;
+    /** One database load per value at a time: 200 readers of a value Redis lost cost one query, not 200. */
+    private final SingleFlight<Map<String, Long>> loads = new SingleFlight<>();
     private final RedisStore store;
     private final Loader loader;
     private final CacheSpec spec;
@@ -135,11 +138,16 @@ final class Writer {
     }
 
     /**
-     * Loads a value from the database and caches it, so that counting goes on from there. A read of a value the
-     * database does not have caches nothing ({@code forWrite} false): anonymous reads of made-up ids must not fill
-     * Redis with zeros.
+     * Loads a value from the database and caches it, so that counting goes on from there; callers that need the
+     * same load at once share it. A read of a value the database does not have caches nothing ({@code forWrite}
+     * false): anonymous reads of made-up ids must not fill Redis with zeros.
      */
     private Uni<Map<String, Long>> cacheFromDatabase(String id, boolean forWrite) {
+        // Reads and writes fly apart: a write's load caches even a value the database lacks, a read's does not.
+        return loads.run((forWrite ? "write:" : "read:") + id, () -> loadAndCache(id, forWrite));
+    }
+
+    private Uni<Map<String, Long>> loadAndCache(String id, boolean forWrite) {
         return loader.load(id)
                 .ifNoItem().after(spec.loadTimeout()).failWith(() -> ProblemException.unavailable("write-behind "
                         + hashes.name() + ": the database did not answer within " + spec.loadTimeout().toMillis()

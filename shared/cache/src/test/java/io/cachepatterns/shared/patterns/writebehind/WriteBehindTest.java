@@ -39,6 +39,9 @@ class WriteBehindTest {
     @Inject
     io.cachepatterns.shared.core.RedisStore store;
 
+    @Inject
+    io.vertx.core.Vertx vertx;
+
     private static final String KEYS = "shared-test:counters-test:v1:{wb}:";
 
     /** What the table answers while it is down: no answer about the rows. */
@@ -57,6 +60,9 @@ class WriteBehindTest {
         /** Happens while a batch is being written: after the flush read the values, before it settles them. */
         volatile java.util.function.Supplier<Uni<?>> duringWrite = () -> Uni.createFrom().voidItem();
         final Set<String> poison = ConcurrentHashMap.newKeySet();
+        final AtomicInteger loads = new AtomicInteger();
+        /** How long a load takes: a query over the network. */
+        volatile Duration loadTime = Duration.ZERO;
 
         @Override
         public Uni<Void> write(List<WriteBehind.Row> batch) {
@@ -87,8 +93,10 @@ class WriteBehindTest {
 
         @Override
         public Uni<Map<String, Long>> load(String id) {
+            loads.incrementAndGet();
             WriteBehind.Row row = rows.get(id);
-            return Uni.createFrom().item(row == null ? null : row.values());
+            Uni<Map<String, Long>> loaded = Uni.createFrom().item(row == null ? null : row.values());
+            return loadTime.isZero() ? loaded : loaded.onItem().delayIt().by(loadTime);
         }
 
         long value(String id, String field) {
@@ -533,6 +541,46 @@ class WriteBehindTest {
                 List.of("CONSUMERS", KEYS + "log", WriteBehind.GROUP)).await().atMost(Duration.ofSeconds(5)).size();
         assertEquals(1, consumers, "only the flushing instance's consumer is left");
         assertEquals(1, table.value(id, "views"));
+    }
+
+    @Test
+    void afterALongDatabaseOutageFlushingResumesWithinSeconds() throws Exception {
+        Table table = new Table();
+        WriteBehind counters = writeBehind(table);
+        String id = item();
+        table.down = true;
+        counters.start();
+        try {
+            increment(counters, id, "views", 1);
+            Thread.sleep(10_000); // failing flushes back off: 1, 2, 4 s… while the database is down
+            table.down = false;
+            long back = System.nanoTime();
+            while (table.value(id, "views") < 1 && System.nanoTime() - back < Duration.ofSeconds(20).toNanos()) {
+                Thread.sleep(50);
+            }
+            Duration caughtUp = Duration.ofNanos(System.nanoTime() - back);
+            assertThat(caughtUp).as("from the database's return to the increment in it")
+                    .isLessThan(Duration.ofSeconds(5));
+        } finally {
+            counters.stop(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
+    void manyReadersOfAValueRedisLostLoadItOnce() {
+        Table table = new Table();
+        table.loadTime = Duration.ofMillis(50);
+        String id = item();
+        table.rows.put(id, new WriteBehind.Row(id, Map.of("views", 7L, "likes", 0L), new WriteBehind.LogId(1, 0), 0));
+        WriteBehind counters = writeBehind(table);
+        // On an event loop, as requests are: 200 reads there at once.
+        io.vertx.core.Context loop = vertx.getOrCreateContext();
+        List<Map<String, Long>> read = io.cachepatterns.shared.core.VertxContexts.runOn(loop, () -> Uni.join().all(
+                        java.util.stream.IntStream.range(0, 200).mapToObj(i -> counters.read(id)).toList())
+                        .andFailFast())
+                .await().atMost(Duration.ofSeconds(10));
+        assertThat(read).allMatch(values -> values.get("views") == 7L);
+        assertEquals(1, table.loads.get(), "database loads for 200 reads at once");
     }
 
     @Test
