@@ -62,7 +62,8 @@ public final class CatalogBenchmark {
                     UNCACHED_PORT));
             uncachedEnv.put("PRODUCTS_CACHE_ENABLED", "false");
             running.add(ServiceProcess.start("catalog-uncached", catalogJar, uncachedEnv, SERVICE_JVM, logs));
-            running.add(startLimitServer(servers.redisUrl(), logs));
+            running.add(HelperServer.start("limit-server", LimitServer.class, LIMIT_PORT, List.of(
+                    String.valueOf(LIMIT_PORT), servers.redisUrl(), "catalog:products:v1:"), logs));
 
             long id = createProduct(cached.uri("/products"));
             String path = "/products/" + id;
@@ -152,25 +153,6 @@ public final class CatalogBenchmark {
         }
     }
 
-    private static AutoCloseable startLimitServer(String redisUrl, Path logs) throws IOException {
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), LimitServer.class.getName(),
-                String.valueOf(LIMIT_PORT), redisUrl, "catalog:products:v1:");
-        Process process = new ProcessBuilder(CpuPinning.serverCommand(command)).redirectErrorStream(true)
-                .redirectOutput(logs.resolve("limit-server.log").toFile()).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                get(URI.create("http://127.0.0.1:" + LIMIT_PORT + "/q/health/ready"));
-                return process::destroy;
-            } catch (IOException e) {
-                sleep();
-            }
-        }
-        process.destroyForcibly();
-        throw new IllegalStateException("the limit server did not start; see " + logs.resolve("limit-server.log"));
-    }
-
     private static long createProduct(URI products) throws IOException, InterruptedException {
         String body = "{\"sku\":\"bench-" + System.nanoTime() + "\",\"name\":\"Benchmark kettle\","
                 + "\"description\":\"A product read many times\",\"price\":\"49.90\",\"currency\":\"EUR\","
@@ -196,14 +178,6 @@ public final class CatalogBenchmark {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);
-        }
-    }
-
-    private static void sleep() {
-        try {
-            Thread.sleep(200);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -4,8 +4,6 @@ import io.cachepatterns.testsupport.CpuPinning;
 import io.cachepatterns.testsupport.ServiceProcess;
 import io.cachepatterns.testsupport.Servers;
 import io.cachepatterns.testsupport.StandInServer;
-import io.cachepatterns.testsupport.StandInServer.Reply;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -16,7 +14,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
@@ -48,8 +45,7 @@ public final class FeedBenchmark {
         Path jar = root.resolve("feed-service/target/quarkus-app/quarkus-run.jar");
 
         try (Servers servers = Servers.start();
-             StandInServer upstream = upstream()) {
-            upstream.latency(UPSTREAM_LATENCY);
+             FeedUpstream upstream = FeedUpstream.start(UPSTREAM_LATENCY)) {
             System.out.println(CpuPinning.describe());
             System.out.printf("%d readers; GET /feed for %ds per target; TTL %ds; every upstream answer "
                             + "takes %d ms%n", readers, run.toSeconds(),
@@ -83,7 +79,7 @@ public final class FeedBenchmark {
                            double upstreamPerMinute) {
     }
 
-    private static Summary measure(String name, Path jar, Servers servers, StandInServer upstream, int redisDatabase,
+    private static Summary measure(String name, Path jar, Servers servers, FeedUpstream upstream, int redisDatabase,
                                    int port, List<String> jvmArgs, boolean keepHot, Duration run, int readers,
                                    Duration ttl, Path logs) throws Exception {
         Map<String, String> env = new HashMap<>(ServiceProcess.environment(servers, port));
@@ -101,8 +97,8 @@ public final class FeedBenchmark {
                 get(http, request);
             }
 
-            int buildsBefore = builds(upstream).size();
-            int upstreamBefore = allRequests(upstream);
+            int buildsBefore = upstream.builds().size();
+            int upstreamBefore = upstream.requests();
             long start = System.nanoTime();
             long end = start + run.toNanos();
             List<long[][]> records = new ArrayList<>();
@@ -134,13 +130,13 @@ public final class FeedBenchmark {
                 thread.join();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            List<Long> buildStarts = builds(upstream);
+            List<Long> buildStarts = upstream.builds();
             List<Long> fills = fills(upstream, buildStarts);
             List<Long> boundaries = fills.stream().map(fill -> fill + ttl.toNanos()).toList();
             double buildMillis = IntStream.range(0, fills.size())
                     .mapToLong(i -> fills.get(i) - buildStarts.get(i)).average().orElse(Double.NaN) / 1e6;
             int builds = buildStarts.size() - buildsBefore;
-            int upstreamRequests = allRequests(upstream) - upstreamBefore;
+            int upstreamRequests = upstream.requests() - upstreamBefore;
 
             List<Long> near = new ArrayList<>();
             List<Long> elsewhere = new ArrayList<>();
@@ -167,8 +163,9 @@ public final class FeedBenchmark {
      * When each build's feed was written: its last upstream request (the counters, asked after the newest products)
      * plus the upstream's latency.
      */
-    private static List<Long> fills(StandInServer upstream, List<Long> buildStarts) {
-        List<Long> counters = upstream.arrivals("/items/stats").stream().map(StandInServer.Arrival::nanos).toList();
+    private static List<Long> fills(FeedUpstream upstream, List<Long> buildStarts) {
+        List<Long> counters = upstream.server().arrivals("/items/stats").stream().map(StandInServer.Arrival::nanos)
+                .toList();
         List<Long> fills = new ArrayList<>();
         for (int i = 0; i < buildStarts.size(); i++) {
             long from = buildStarts.get(i);
@@ -197,32 +194,4 @@ public final class FeedBenchmark {
         }
     }
 
-    private static List<Long> builds(StandInServer upstream) {
-        return upstream.arrivals("/products").stream()
-                .filter(arrival -> "newest".equals(arrival.request().query().get("sort")))
-                .map(StandInServer.Arrival::nanos).toList();
-    }
-
-    private static int allRequests(StandInServer upstream) {
-        return upstream.requests("/products") + upstream.requests("/items/stats") + upstream.requests("/items/top");
-    }
-
-    /** catalog-service and metrics-service as the feed sees them: 40 products, item n viewed 10·n times. */
-    private static StandInServer upstream() {
-        return StandInServer.start(Map.of(
-                "/products", request -> {
-                    List<Integer> ids = request.query().containsKey("ids")
-                            ? Arrays.stream(request.query().get("ids").split(",")).map(Integer::parseInt).toList()
-                            : IntStream.iterate(40, i -> i - 1).limit(20).boxed().toList();
-                    return Reply.ok("{\"items\":[" + ids.stream().map(id -> "{\"id\":" + id + ",\"name\":\"Product "
-                            + id + "\",\"price\":" + id + ".90,\"currency\":\"EUR\",\"category\":\"bench\"}")
-                            .collect(Collectors.joining(",")) + "]}");
-                },
-                "/items/stats", request -> Reply.ok("[" + Arrays.stream(request.query().get("ids").split(","))
-                        .map(item -> "{\"itemId\":\"" + item + "\",\"views\":" + item.length() * 10 + ",\"likes\":1}")
-                        .collect(Collectors.joining(",")) + "]"),
-                "/items/top", request -> Reply.ok("[" + IntStream.rangeClosed(1, 40).mapToObj(i -> "{\"itemId\":\""
-                        + (41 - i) + "\",\"views\":" + (41 - i) * 10 + ",\"likes\":1}").collect(Collectors.joining(","))
-                        + "]")));
-    }
 }

@@ -1,13 +1,15 @@
 package io.cachepatterns.bench.report;
 
+import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
+import java.util.stream.IntStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.HdrHistogram.Histogram;
 
@@ -21,7 +23,7 @@ final class CacheAsideRow {
     /** What one target measured. */
     record Figures(Histogram hits, Histogram misses, Histogram writes, double queriesPer1000, long stampedeLoads,
                    int staleSets, int trials, int staleFirstReads,
-                   List<Double> hitLatencyMillisOverRequests) {
+                   List<Double> hitLatencyMillisOverRequests) implements Measured {
     }
 
     static final int WRITES_PER_TRIAL = 10;
@@ -50,24 +52,31 @@ final class CacheAsideRow {
         Histogram hits = HttpProbe.histogram();
         List<Double> hitSeries = new ArrayList<>();
         for (int i = 0; i < samples; i++) {
-            HttpProbe.Answer answer = expect(http.get(product(base, warm.get(i % warm.size()))), 200);
+            HttpProbe.Answer answer = http.get(product(base, warm.get(i % warm.size()))).expect(200);
             hits.recordValue(answer.micros());
             hitSeries.add(answer.micros() / 1000.0);
         }
         Histogram misses = HttpProbe.histogram();
         for (int i = 0; i < samples / 4; i++) {
-            misses.recordValue(expect(http.get(product(base, cold.next())), 200).micros());
+            misses.recordValue(http.get(product(base, cold.next())).expect(200).micros());
         }
         Histogram writes = HttpProbe.histogram();
         for (int i = 0; i < samples / 4; i++) {
             long id = warm.get(i % warm.size());
-            writes.recordValue(expect(http.put(product(base, id), input(id, "written " + i)), 200).micros());
+            writes.recordValue(http.put(product(base, id), input(id, "written " + i)).expect(200).micros());
         }
         for (long id : warm) {
             http.get(product(base, id)); // cached again after the writes
         }
-        double queriesPer1000 = mixedQueriesPer1000(base, warm, quick ? 1_000 : 4_000);
-        long stampedeLoads = stampede(base, cold.next(), 200);
+        double queriesPer1000 = queries.perThousandRequests(quick ? 1_000 : 4_000,
+                (random, i) -> http.get(product(base, warm.get(random.nextInt(warm.size())))).expect(200),
+                (random, i) -> {
+                    long id = warm.get(random.nextInt(warm.size()));
+                    http.put(product(base, id), input(id, "mix " + i)).expect(200);
+                }, Duration.ZERO);
+        long coldId = cold.next();
+        long stampedeLoads = queries.during(() -> http.getsAtOnce(product(base, coldId), 200)
+                .forEach(answer -> answer.expect(200)));
 
         int trials = quick ? 10 : 30;
         int stale = 0;
@@ -81,43 +90,7 @@ final class CacheAsideRow {
                 staleFirstReads.get(), hitSeries);
     }
 
-    /** Queries per 1 000 requests, 95 % reads and 5 % writes over the warm products, from 4 clients. */
-    private double mixedQueriesPer1000(URI base, List<Long> warm, int requests) throws Exception {
-        long before = queries.count();
-        ExecutorService clients = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (int c = 0; c < 4; c++) {
-                Random random = new Random(c);
-                done.add(clients.submit(() -> {
-                    for (int i = 0; i < requests / 4; i++) {
-                        long id = warm.get(random.nextInt(warm.size()));
-                        if (random.nextInt(100) < 5) {
-                            expect(http.put(product(base, id), input(id, "mix " + i)), 200);
-                        } else {
-                            expect(http.get(product(base, id)), 200);
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : done) {
-                f.get();
-            }
-        } finally {
-            clients.shutdown();
-        }
-        return (queries.count() - before) * 1000.0 / requests;
-    }
 
-    /** Database queries for {@code count} reads at once of one product nobody has read. */
-    private long stampede(URI base, long id, int count) {
-        long before = queries.count();
-        for (HttpProbe.Answer answer : http.getsAtOnce(product(base, id), count)) {
-            expect(answer, 200);
-        }
-        return queries.count() - before;
-    }
 
     /**
      * Eight readers of one product on the far instance, reading in a loop, and writes to it one after another on the
@@ -139,10 +112,10 @@ final class CacheAsideRow {
             String written = null;
             for (int w = 0; w < WRITES_PER_TRIAL; w++) {
                 written = name + " write " + w;
-                expect(http.put(product(base, id), input(id, written)), 200);
+                http.put(product(base, id), input(id, written)).expect(200);
                 // One read right after the answer, then the next write: writes back to back keep the readers'
                 // misses racing them.
-                if (!expect(http.get(product(base, id)), 200).body().contains("\"" + written + "\"")) {
+                if (!http.get(product(base, id)).expect(200).body().contains("\"" + written + "\"")) {
                     staleFirstReads.incrementAndGet();
                 }
             }
@@ -150,7 +123,7 @@ final class CacheAsideRow {
             readers.shutdown();
             readers.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
             Thread.sleep(100);
-            return expect(http.get(product(far, id)), 200).body().contains("\"" + written + "\"");
+            return http.get(product(far, id)).expect(200).body().contains("\"" + written + "\"");
         } finally {
             reading.set(false);
             readers.shutdownNow();
@@ -167,10 +140,44 @@ final class CacheAsideRow {
                 + "\"price\":\"19.90\",\"currency\":\"EUR\",\"category\":\"report\"}";
     }
 
-    private static HttpProbe.Answer expect(HttpProbe.Answer answer, int status) {
-        if (answer.status() != status) {
-            throw new IllegalStateException("expected " + status + ", got " + answer.status() + ": " + answer.body());
-        }
-        return answer;
+    static Report.Row row(Figures library, Figures naive) {
+        Report.Row row = Measured.row("cache-aside", "catalog products", library, naive);
+        row.library("staleness", staleness(library)).naive("staleness", staleness(naive));
+        row.both("lost", Report.Cell.na("the database is written first; the cache holds no write"));
+        row.both("upstream", Report.Cell.na("products come from the service's own database"));
+        return row;
+    }
+
+    private static Report.Cell staleness(Figures figures) {
+        int writes = figures.trials() * WRITES_PER_TRIAL;
+        return Report.Cell.of("old value read right after the write: %d of %d writes; products left stale: %d of %d",
+                figures.staleFirstReads(), writes, figures.staleSets(), figures.trials());
+    }
+
+    static void plots(Report report, Path out, Figures library, Figures naive)
+            throws IOException {
+        List<Double> requests = IntStream.range(0, library.hitLatencyMillisOverRequests().size())
+                .mapToObj(i -> (double) i).toList();
+        Charts.line(out.resolve("cache-aside-hits.png"), "Cache-aside hits, request by request", "request",
+                "latency (ms)", List.of(new Charts.Series("catalog-service", requests,
+                        library.hitLatencyMillisOverRequests()),
+                        new Charts.Series("naive", requests.subList(0, naive.hitLatencyMillisOverRequests().size()),
+                                naive.hitLatencyMillisOverRequests())));
+        report.add(new Report.Plot("cache-aside-hits.png", "Cache-aside hits, request by request",
+                "One client reading products it read before, one request at a time: the service's hit path (metrics,"
+                        + " breaker, fence check) next to the naive GET-and-answer."));
+        List<Double> percentiles = List.of(50.0, 75.0, 90.0, 95.0, 99.0, 99.9);
+        Charts.line(out.resolve("cache-aside-latency.png"), "Cache-aside latency by percentile", "percentile",
+                "latency (ms)", List.of(
+                        new Charts.Series("hit, catalog-service", percentiles, at(library.hits(), percentiles)),
+                        new Charts.Series("hit, naive", percentiles, at(naive.hits(), percentiles)),
+                        new Charts.Series("miss, catalog-service", percentiles, at(library.misses(), percentiles)),
+                        new Charts.Series("miss, naive", percentiles, at(naive.misses(), percentiles))));
+        report.add(new Report.Plot("cache-aside-latency.png", "Cache-aside latency by percentile",
+                "Hits and misses, the service next to the naive baseline."));
+    }
+
+    private static List<Double> at(Histogram micros, List<Double> percentiles) {
+        return percentiles.stream().map(p -> micros.getValueAtPercentile(p) / 1000.0).toList();
     }
 }

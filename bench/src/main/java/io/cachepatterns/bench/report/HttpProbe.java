@@ -20,6 +20,14 @@ final class HttpProbe {
 
     /** A request's answer: status, {@code X-Cache} header, body, and how long it took. */
     record Answer(int status, String source, String body, long micros) {
+
+        /** This answer, if its status is {@code expected}; else the run stops, saying what came instead. */
+        Answer expect(int expected) {
+            if (status != expected) {
+                throw new IllegalStateException("expected " + expected + ", got " + status + ": " + body);
+            }
+            return this;
+        }
     }
 
     // HTTP/1.1, as the services are called: one connection per request in flight, no h2c upgrade.
@@ -37,14 +45,19 @@ final class HttpProbe {
     }
 
     Answer put(URI uri, String json) {
-        return withBody("PUT", uri, json);
+        return withBody("PUT", uri, json, authorization);
+    }
+
+    /** A PUT as someone else than this probe's caller (a profile's owner, say). */
+    Answer put(URI uri, String json, String authorization) {
+        return withBody("PUT", uri, json, authorization);
     }
 
     Answer post(URI uri, String json) {
-        return withBody("POST", uri, json);
+        return withBody("POST", uri, json, authorization);
     }
 
-    private Answer withBody(String method, URI uri, String json) {
+    private Answer withBody(String method, URI uri, String json, String authorization) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
                 .header("content-type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
         if (authorization != null) {

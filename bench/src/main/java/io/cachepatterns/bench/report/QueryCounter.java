@@ -6,6 +6,13 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Queries PostgreSQL ran on one table, from {@code pg_stat_statements} (which the report's local server loads): what
@@ -22,6 +29,55 @@ final class QueryCounter {
         this.database = database;
         this.table = table;
         run("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    }
+
+    /** One request of a mix: the {@code i}th of a client, which has a random of its own. */
+    @FunctionalInterface
+    interface MixedRequest {
+        void send(Random random, int i) throws Exception;
+    }
+
+    /** Something measured, which may throw. */
+    @FunctionalInterface
+    interface Action {
+        void run() throws Exception;
+    }
+
+    /** Queries run on the table while {@code action} ran. */
+    long during(Action action) throws Exception {
+        long before = count();
+        action.run();
+        return count() - before;
+    }
+
+    /**
+     * Queries per 1 000 requests of a mix from 4 clients, each request a {@code read} 95 times in 100 and a
+     * {@code write} 5 times; then {@code settle} more (what the writes cause later: a write-behind flush).
+     */
+    double perThousandRequests(int requests, MixedRequest read, MixedRequest write, Duration settle)
+            throws Exception {
+        long queries = during(() -> {
+            ExecutorService clients = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (int c = 0; c < 4; c++) {
+                    Random random = new Random(c);
+                    done.add(clients.submit(() -> {
+                        for (int i = 0; i < requests / 4; i++) {
+                            (random.nextInt(100) < 5 ? write : read).send(random, i);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get();
+                }
+            } finally {
+                clients.shutdown();
+            }
+            Thread.sleep(settle.toMillis());
+        });
+        return queries * 1000.0 / requests;
     }
 
     /** Statements run so far that name the table (reads and writes), in this database. */

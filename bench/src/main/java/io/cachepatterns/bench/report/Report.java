@@ -31,6 +31,12 @@ public final class Report {
             return new Cell(String.format(java.util.Locale.ROOT, format, args), null);
         }
 
+        /** p50 and p99 of a histogram of microseconds, in milliseconds. */
+        public static Cell percentiles(org.HdrHistogram.Histogram micros) {
+            return of("%.2f / %.2f ms", micros.getValueAtPercentile(50) / 1000.0,
+                    micros.getValueAtPercentile(99) / 1000.0);
+        }
+
         public static Cell na(String reason) {
             return new Cell("n/a", Objects.requireNonNull(reason));
         }

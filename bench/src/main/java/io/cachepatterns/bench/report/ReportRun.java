@@ -1,12 +1,12 @@
 package io.cachepatterns.bench.report;
 
-import io.cachepatterns.bench.naive.NaiveCacheAsideServer;
+import io.cachepatterns.bench.HelperServer;
+import io.cachepatterns.bench.naive.NaiveCatalogServer;
 import io.cachepatterns.testsupport.CpuPinning;
 import io.cachepatterns.testsupport.FaultProxy;
 import io.cachepatterns.testsupport.PostgresAddress;
 import io.cachepatterns.testsupport.Servers;
 import io.cachepatterns.testsupport.ServiceProcess;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,14 +16,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.IntStream;
-import org.HdrHistogram.Histogram;
 
 /**
  * {@code bench/run report}: measures the trade-off table, pattern by pattern, next to the naive baselines, and writes
  * {@code target/report/} ({@code report.md}, {@code index.html}, the plots). {@code BENCH_QUICK=1}: shorter phases.
  *
- * <p>So far it measures the cache-aside row (catalog-service's products); the other rows say so in their cells.
+ * <p>One row per pattern as a service uses it, each next to its naive baseline ({@code bench/…/naive}): cache-aside
+ * and the near cache (catalog-service), write-through and its sorted-set form (profile-service, metrics-service),
+ * write-behind (metrics-service), refresh-ahead and read-through (feed-service).
  */
 public final class ReportRun {
 
@@ -33,26 +33,24 @@ public final class ReportRun {
     private static final int NAIVE_FAR_PORT = 18284;
     private static final java.time.Duration FAR_ONE_WAY = java.time.Duration.ofMillis(10);
     private static final java.time.Duration DATABASE_ONE_WAY = java.time.Duration.ofMillis(1);
-    private static final String NOT_YET = "not measured yet: the report covers cache-aside so far";
-
     private static final List<Report.Column> COLUMNS = List.of(
             new Report.Column("hit", "read hit p50 / p99",
-                    "one client, one request at a time, products read before (ms)"),
+                    "one client, one request at a time, of entries read before (ms)"),
             new Report.Column("miss", "read miss p50 / p99",
-                    "one client, products nobody has read: the cache is filled on the way (ms)"),
-            new Report.Column("write", "write p50 / p99", "one client, a product's update answered (ms)"),
+                    "one client, entries the cache does not hold: filled on the way (ms)"),
+            new Report.Column("write", "write p50 / p99", "one client, a write answered (ms)"),
             new Report.Column("queries", "DB queries / 1 000 requests",
-                    "95 % reads, 5 % writes over 100 products, 4 clients; queries PostgreSQL ran on the table"
+                    "95 % reads, 5 % writes, 4 clients; queries PostgreSQL ran on the pattern's table"
                             + " (pg_stat_statements)"),
-            new Report.Column("staleness", "stale reads after a write",
-                    "8 readers of a product in a loop on a second instance 10 ms from the database, while the first"
-                            + " instance writes it 10 times back to back: the writer's read right after each answer that"
-                            + " returned the old value, and products left holding an old value once the readers stop"
-                            + " (a stale set: it stays until the TTL)"),
-            new Report.Column("lost", "writes lost: service killed / Redis lost",
-                    "acknowledged writes missing from the database after a kill -9"),
-            new Report.Column("stampede", "DB loads for 200 cold reads",
-                    "200 reads at once of a product nobody has read; queries PostgreSQL ran"),
+            new Report.Column("staleness", "staleness after a write",
+                    "each row tries its pattern's race (in the cell): a second instance's readers racing writes,"
+                            + " writers of one entry at once, an announced change, or the database's lag"),
+            new Report.Column("lost", "writes lost",
+                    "acknowledged writes the database lacks after a kill -9 of the service, of Redis (AOF fsync"
+                            + " every second), and of Redis with its files (no persistence)"),
+            new Report.Column("stampede", "loads for 200 cold reads",
+                    "200 reads at once of an entry the cache does not hold: queries PostgreSQL ran, or upstream"
+                            + " calls"),
             new Report.Column("upstream", "upstream calls / min", "calls to a slow upstream, where there is one"));
 
     private ReportRun() {
@@ -66,10 +64,13 @@ public final class ReportRun {
         Files.createDirectories(out);
         Files.createDirectories(logs);
         List<AutoCloseable> running = new ArrayList<>();
-        try (Servers servers = Servers.start()) {
+        // Local processes, Redis persisted as deployed (AOF, fsync every second): the write-behind row kills it.
+        try (Servers servers = Servers.startProcesses(true)) {
             System.out.println("servers: " + servers.description());
             System.out.println(CpuPinning.describe());
             servers.createDatabase("catalog");
+            servers.createDatabase("metrics");
+            servers.createDatabase("profile");
             // The database a little farther than loopback, for both: a load that takes a few milliseconds, as over
             // a network, is what gives a naive cache's races room to happen.
             PostgresAddress direct = servers.postgres();
@@ -92,36 +93,83 @@ public final class ReportRun {
             running.add(ServiceProcess.start("catalog-report-far", catalogJar,
                     ServiceProcess.environment(servers, farCatalogDb, "catalog", SERVICE_FAR_PORT),
                     List.of("-Xmx512m"), logs));
-            running.add(startNaive("naive-cache-aside", NAIVE_PORT, servers.redisUrl(), catalogDb, logs));
-            running.add(startNaive("naive-cache-aside-far", NAIVE_FAR_PORT, servers.redisUrl(), farCatalogDb, logs));
+            running.add(startNaiveCatalog("naive-catalog", NAIVE_PORT, servers.redisUrl(), catalogDb, logs));
+            running.add(startNaiveCatalog("naive-catalog-far", NAIVE_FAR_PORT, servers.redisUrl(),
+                    farCatalogDb, logs));
 
             HttpProbe http = new HttpProbe("Bearer " + ServiceProcess.LOCAL_ADMIN_TOKEN);
             QueryCounter queries = new QueryCounter(servers.postgres(), "catalog", "product");
             URI serviceBase = URI.create("http://127.0.0.1:" + SERVICE_PORT);
             URI naiveBase = URI.create("http://127.0.0.1:" + NAIVE_PORT);
-            int products = quick ? 500 : 1_200;
+            int products = quick ? 400 : 1_200;
             List<Long> ids = createProducts(http, serviceBase, products);
             System.out.printf("%d products created%n", ids.size());
             int half = ids.size() / 2;
+            String run = Long.toString(System.currentTimeMillis(), 36);
             CacheAsideRow row = new CacheAsideRow(http, queries, quick);
-            System.out.println("cache-aside: catalog-service");
+            phase("cache-aside: catalog-service");
             CacheAsideRow.Figures library = row.measure(serviceBase, URI.create("http://127.0.0.1:" + SERVICE_FAR_PORT),
                     ids.subList(0, 100), ids.subList(100, half).iterator());
-            System.out.println("cache-aside: naive baseline");
+            phase("cache-aside: naive baseline");
             CacheAsideRow.Figures naive = row.measure(naiveBase, URI.create("http://127.0.0.1:" + NAIVE_FAR_PORT),
                     ids.subList(half, half + 100), ids.subList(half + 100, ids.size()).iterator());
 
+            NearCacheRow nearCache = new NearCacheRow(http, new QueryCounter(servers.postgres(), "catalog", "flag"),
+                    quick);
+            phase("near cache: catalog-service");
+            NearCacheRow.Figures flagsLibrary = nearCache.measure(serviceBase,
+                    URI.create("http://127.0.0.1:" + SERVICE_FAR_PORT), "nc-service-" + run);
+            phase("near cache: naive baseline");
+            NearCacheRow.Figures flagsNaive = nearCache.measure(naiveBase,
+                    URI.create("http://127.0.0.1:" + NAIVE_FAR_PORT), "nc-naive-" + run);
+
+            WriteBehindTargets counters = WriteBehindTargets.start(root, servers, direct, logs);
+            running.add(counters);
+            WriteBehindRow writeBehind = new WriteBehindRow(http, new QueryCounter(servers.postgres(), "metrics",
+                    "item_counter"), direct, counters.faults(), quick);
+            phase("write-behind: metrics-service");
+            WriteBehindRow.Figures countersLibrary = writeBehind.measure(counters.service(), "wb-service");
+            phase("write-behind: naive baseline");
+            WriteBehindRow.Figures countersNaive = writeBehind.measure(counters.naive(), "wb-naive");
+            SortedSetRow sortedSet = new SortedSetRow(http, new QueryCounter(servers.postgres(), "metrics",
+                    "leaderboard_score"), direct, servers.redisUrl(), quick);
+            phase("write-through on a sorted set: metrics-service");
+            SortedSetRow.Figures boardsLibrary = sortedSet.measure(counters.service().base(), "lbservice" + run);
+            phase("write-through on a sorted set: naive baseline");
+            SortedSetRow.Figures boardsNaive = sortedSet.measure(counters.naive().base(), "lbnaive" + run);
+
+            WriteThroughTargets profiles = WriteThroughTargets.start(root, servers, direct, logs);
+            running.add(profiles);
+            WriteThroughRow writeThrough = new WriteThroughRow(new QueryCounter(servers.postgres(), "profile",
+                    "profile"), direct, servers.redisUrl(), quick);
+            phase("write-through: profile-service");
+            WriteThroughRow.Figures profilesLibrary = writeThrough.measure(profiles.service(),
+                    profiles.register(run + "_s", quick ? 12 : 25, true));
+            phase("write-through: naive baseline");
+            WriteThroughRow.Figures profilesNaive = writeThrough.measure(profiles.naive(),
+                    profiles.register(run + "_n", quick ? 12 : 25, false));
+
+            FeedTargets feeds = FeedTargets.start(root, servers, logs);
+            running.add(feeds);
+            FeedRow feedRow = new FeedRow(http, quick);
+            phase("refresh-ahead and read-through: feed-service");
+            FeedRow.Figures feedLibrary = feedRow.measure(feeds.service());
+            phase("refresh-ahead and read-through: naive baseline");
+            FeedRow.Figures feedNaive = feedRow.measure(feeds.naive());
+            phase("plain cache-aside, same TTL: naive, for the plot");
+            FeedRow.Steady feedCacheAside = feedRow.steady(feeds.naiveCacheAside(), quick ? 10 : 40);
+
             Report report = new Report("The caching patterns, measured", machine(servers), COLUMNS);
-            report.add(cacheAside(library, naive));
-            for (String[] pattern : List.of(new String[] {"read-through", "feed summaries"},
-                    new String[] {"write-through", "profiles"}, new String[] {"write-behind", "counters"},
-                    new String[] {"refresh-ahead", "homepage feed"}, new String[] {"near cache", "feature flags"},
-                    new String[] {"write-through on a sorted set", "leaderboard"})) {
-                Report.Row pending = new Report.Row(pattern[0], pattern[1]);
-                COLUMNS.forEach(column -> pending.both(column.key(), Report.Cell.na(NOT_YET)));
-                report.add(pending);
-            }
-            plots(report, out, library, naive);
+            report.add(CacheAsideRow.row(library, naive));
+            report.add(WriteThroughRow.row(profilesLibrary, profilesNaive));
+            report.add(WriteBehindRow.row(countersLibrary, countersNaive));
+            report.add(FeedRow.refreshAheadRow(feedLibrary, feedNaive));
+            report.add(FeedRow.readThroughRow(feedLibrary, feedNaive));
+            report.add(NearCacheRow.row(flagsLibrary, flagsNaive));
+            report.add(SortedSetRow.row(boardsLibrary, boardsNaive));
+            CacheAsideRow.plots(report, out, library, naive);
+            WriteBehindRow.plot(report, out, countersLibrary.outage(), countersNaive.outage());
+            FeedRow.plot(report, out, feedLibrary.steady(), feedNaive.steady(), feedCacheAside);
             report.note("Each server pinned alone to one CPU, the load generator, Redis and PostgreSQL on the other"
                     + " (where taskset exists): " + CpuPinning.describe() + ".");
             report.note("PostgreSQL is reached through a proxy that delays every chunk by "
@@ -141,59 +189,6 @@ public final class ReportRun {
         }
     }
 
-    private static Report.Row cacheAside(CacheAsideRow.Figures library, CacheAsideRow.Figures naive) {
-        Report.Row row = new Report.Row("cache-aside", "catalog products");
-        row.library("hit", percentiles(library.hits())).naive("hit", percentiles(naive.hits()));
-        row.library("miss", percentiles(library.misses())).naive("miss", percentiles(naive.misses()));
-        row.library("write", percentiles(library.writes())).naive("write", percentiles(naive.writes()));
-        row.library("queries", Report.Cell.of("%.0f", library.queriesPer1000()))
-                .naive("queries", Report.Cell.of("%.0f", naive.queriesPer1000()));
-        row.library("staleness", staleness(library)).naive("staleness", staleness(naive));
-        row.both("lost", Report.Cell.na("the database is written first; the cache holds no write"));
-        row.library("stampede", Report.Cell.of("%d", library.stampedeLoads()))
-                .naive("stampede", Report.Cell.of("%d", naive.stampedeLoads()));
-        row.both("upstream", Report.Cell.na("products come from the service's own database"));
-        return row;
-    }
-
-    private static Report.Cell percentiles(Histogram micros) {
-        return Report.Cell.of("%.2f / %.2f ms", micros.getValueAtPercentile(50) / 1000.0,
-                micros.getValueAtPercentile(99) / 1000.0);
-    }
-
-    private static Report.Cell staleness(CacheAsideRow.Figures figures) {
-        int writes = figures.trials() * CacheAsideRow.WRITES_PER_TRIAL;
-        return Report.Cell.of("old value read right after the write: %d of %d writes; products left stale: %d of %d",
-                figures.staleFirstReads(), writes, figures.staleSets(), figures.trials());
-    }
-
-    private static void plots(Report report, Path out, CacheAsideRow.Figures library, CacheAsideRow.Figures naive)
-            throws IOException {
-        List<Double> requests = IntStream.range(0, library.hitLatencyMillisOverRequests().size())
-                .mapToObj(i -> (double) i).toList();
-        Charts.line(out.resolve("cache-aside-hits.png"), "Cache-aside hits, request by request", "request",
-                "latency (ms)", List.of(new Charts.Series("catalog-service", requests,
-                        library.hitLatencyMillisOverRequests()),
-                        new Charts.Series("naive", requests.subList(0, naive.hitLatencyMillisOverRequests().size()),
-                                naive.hitLatencyMillisOverRequests())));
-        report.add(new Report.Plot("cache-aside-hits.png", "Cache-aside hits, request by request",
-                "One client reading products it read before, one request at a time: the service's hit path (metrics,"
-                        + " breaker, fence check) next to the naive GET-and-answer."));
-        List<Double> percentiles = List.of(50.0, 75.0, 90.0, 95.0, 99.0, 99.9);
-        Charts.line(out.resolve("cache-aside-latency.png"), "Cache-aside latency by percentile", "percentile",
-                "latency (ms)", List.of(
-                        new Charts.Series("hit, catalog-service", percentiles, at(library.hits(), percentiles)),
-                        new Charts.Series("hit, naive", percentiles, at(naive.hits(), percentiles)),
-                        new Charts.Series("miss, catalog-service", percentiles, at(library.misses(), percentiles)),
-                        new Charts.Series("miss, naive", percentiles, at(naive.misses(), percentiles))));
-        report.add(new Report.Plot("cache-aside-latency.png", "Cache-aside latency by percentile",
-                "Hits and misses, the service next to the naive baseline."));
-    }
-
-    private static List<Double> at(Histogram micros, List<Double> percentiles) {
-        return percentiles.stream().map(p -> micros.getValueAtPercentile(p) / 1000.0).toList();
-    }
-
     private static List<Long> createProducts(HttpProbe http, URI base, int count) {
         List<Long> ids = new ArrayList<>();
         Pattern id = Pattern.compile("\"id\":(\\d+)");
@@ -211,23 +206,17 @@ public final class ReportRun {
         return ids;
     }
 
-    private static AutoCloseable startNaive(String name, int port, String redisUrl, PostgresAddress db, Path logs)
-            throws Exception {
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), NaiveCacheAsideServer.class.getName(),
-                String.valueOf(port), redisUrl, db.reactiveUrl(db.database()), db.user(), db.password(), "300");
-        Process process = new ProcessBuilder(CpuPinning.serverCommand(command)).redirectErrorStream(true)
-                .redirectOutput(logs.resolve(name + ".log").toFile()).start();
-        HttpProbe probe = new HttpProbe(null);
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (probe.get(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).status() == 200) {
-                return process::destroy;
-            }
-            Thread.sleep(200);
-        }
-        process.destroyForcibly();
-        throw new IllegalStateException("the naive server did not start; see " + logs.resolve(name + ".log"));
+    private static AutoCloseable startNaiveCatalog(String name, int port, String redisUrl, PostgresAddress db,
+                                                      Path logs) throws Exception {
+        return HelperServer.start(name, NaiveCatalogServer.class, port, List.of(String.valueOf(port), redisUrl,
+                db.reactiveUrl(db.database()), db.user(), db.password(), "300"), logs);
+    }
+
+    private static final long STARTED = System.nanoTime();
+
+    /** Prints what is measured next, with the time since the run started (the run is long). */
+    private static void phase(String what) {
+        System.out.printf("[%4.0f s] %s%n", (System.nanoTime() - STARTED) / 1e9, what);
     }
 
     /** CPU, memory, OS, Java, Redis and PostgreSQL versions: the line every figure is read with. */
