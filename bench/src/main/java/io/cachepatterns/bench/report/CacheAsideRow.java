@@ -28,8 +28,10 @@ final class CacheAsideRow {
 
     static final int WRITES_PER_TRIAL = 10;
 
-    private final java.util.concurrent.atomic.AtomicInteger staleFirstReads =
-            new java.util.concurrent.atomic.AtomicInteger();
+    /** One race: reads right after a write that answered the old value, and whether the product ended fresh. */
+    private record Race(int oldReads, boolean endedFresh) {
+    }
+
     private final HttpProbe http;
     private final QueryCounter queries;
     private final boolean quick;
@@ -80,25 +82,24 @@ final class CacheAsideRow {
 
         int trials = quick ? 10 : 30;
         int stale = 0;
-        staleFirstReads.set(0);
+        int oldReads = 0;
         for (int trial = 0; trial < trials; trial++) {
-            if (!race(base, far, cold.next(), "race " + trial)) {
+            Race race = race(base, far, cold.next(), "race " + trial);
+            oldReads += race.oldReads();
+            if (!race.endedFresh()) {
                 stale++;
             }
         }
-        return new Figures(hits, misses, writes, queriesPer1000, stampedeLoads, stale, trials,
-                staleFirstReads.get(), hitSeries);
+        return new Figures(hits, misses, writes, queriesPer1000, stampedeLoads, stale, trials, oldReads, hitSeries);
     }
-
-
 
     /**
      * Eight readers of one product on the far instance, reading in a loop, and writes to it one after another on the
      * near one: each write empties the cache, and the readers' misses — slow loads, from farther away — race the
      * next write. After each write's answer the writer reads once (an old value counts); an old value left in the
-     * cache once the readers stop is a stale set (it stays until the TTL). Answers whether the product ended fresh.
+     * cache once the readers stop is a stale set (it stays until the TTL).
      */
-    private boolean race(URI base, URI far, long id, String name) throws Exception {
+    private Race race(URI base, URI far, long id, String name) throws Exception {
         ExecutorService readers = Executors.newFixedThreadPool(8);
         AtomicBoolean reading = new AtomicBoolean(true);
         try {
@@ -110,20 +111,21 @@ final class CacheAsideRow {
                 });
             }
             String written = null;
+            int oldReads = 0;
             for (int w = 0; w < WRITES_PER_TRIAL; w++) {
                 written = name + " write " + w;
                 http.put(product(base, id), input(id, written)).expect(200);
                 // One read right after the answer, then the next write: writes back to back keep the readers'
                 // misses racing them.
                 if (!http.get(product(base, id)).expect(200).body().contains("\"" + written + "\"")) {
-                    staleFirstReads.incrementAndGet();
+                    oldReads++;
                 }
             }
             reading.set(false);
             readers.shutdown();
             readers.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
             Thread.sleep(100);
-            return http.get(product(far, id)).expect(200).body().contains("\"" + written + "\"");
+            return new Race(oldReads, http.get(product(far, id)).expect(200).body().contains("\"" + written + "\""));
         } finally {
             reading.set(false);
             readers.shutdownNow();

@@ -94,7 +94,6 @@ final class NearCacheRow {
         return new Figures(hits, misses, writes, queriesPer1000, stampedeLoads, freshAfter, stillOld, trials);
     }
 
-
     private static URI flag(URI base, String name) {
         return base.resolve("/flags/" + name);
     }

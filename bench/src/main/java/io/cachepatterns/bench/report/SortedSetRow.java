@@ -114,7 +114,6 @@ final class SortedSetRow {
         return inSet.find() && Long.parseLong(inSet.group(1)) == databaseScore(board, "racer");
     }
 
-
     /** Deletes the board's set (and whatever else Redis holds under its name): the next read rebuilds it. */
     private void forget(String board) {
         try (RedisCli redis = RedisCli.connect(redisUrl)) {

@@ -268,8 +268,6 @@ final class WriteBehindRow {
         void happen() throws Exception;
     }
 
-
-
     /** Items only the database has (7 views each), as after Redis lost them or evicted them. */
     private List<String> insertCold(String prefix, int count) throws SQLException {
         List<String> items = new ArrayList<>();

@@ -38,7 +38,6 @@ final class WriteThroughRow {
                    int cacheBehindDatabase, int trials, int staleReadsAfterWrite) implements Measured {
     }
 
-
     private final HttpProbe anyone = new HttpProbe(null);
     private final QueryCounter queries;
     private final PostgresAddress database;
@@ -123,7 +122,6 @@ final class WriteThroughRow {
         HttpProbe.Answer cached = anyone.get(profile(target, profile)).expect(200);
         return cached.body().contains("\"displayName\":\"" + inDatabase + "\"");
     }
-
 
     /** Deletes the target's cached profiles: the next reads are misses. */
     private void forget(Target target) {
