@@ -71,6 +71,14 @@ class CacheSpansTest {
     @Inject
     CacheMetrics metrics;
 
+    @Inject
+    java.util.Optional<io.prometheus.client.exemplars.ExemplarSampler> exemplarSampler;
+
+    @Test
+    void withTracingOnMetersSampleExemplars() {
+        assertThat(exemplarSampler).isPresent();
+    }
+
     @Test
     void aMissIsAGetSpanUnderTheRequestWithItsLoadAsAChildAndAHitHasNoLoad() throws Exception {
         CacheAside<String> cache = new CacheAside<>("traced", new KeySpace("shared-test", "traced", 1),
