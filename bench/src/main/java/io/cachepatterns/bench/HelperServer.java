@@ -40,6 +40,7 @@ public final class HelperServer implements AutoCloseable {
         while (System.nanoTime() < deadline && process.isAlive()) {
             try {
                 if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    CpuPinning.pinReady(process);
                     return new HelperServer(process);
                 }
             } catch (IOException notYet) {

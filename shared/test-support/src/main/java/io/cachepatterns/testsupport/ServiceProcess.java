@@ -106,6 +106,7 @@ public final class ServiceProcess implements AutoCloseable {
             ServiceProcess service = new ServiceProcess(name, port, builder.start(), log);
             service.awaitReady(Duration.ofSeconds(90));
             service.readyAfter = Duration.ofNanos(System.nanoTime() - started);
+            CpuPinning.pinReady(service.process);
             return service;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
