@@ -22,16 +22,13 @@ final class CacheAsideRow {
 
     /** What one target measured. */
     record Figures(Histogram hits, Histogram misses, Histogram writes, double queriesPer1000, long stampedeLoads,
-                   int staleSets, int trials, int staleFirstReads,
+                   Freshness freshness, int staleFirstReads,
                    List<Double> hitLatencyMillisOverRequests) implements Measured {
     }
 
     static final int WRITES_PER_TRIAL = 10;
 
     /** One race: reads right after a write that answered the old value, and whether the product ended fresh. */
-    private record Race(int oldReads, boolean endedFresh) {
-    }
-
     private final HttpProbe http;
     private final QueryCounter queries;
     private final boolean quick;
@@ -80,26 +77,23 @@ final class CacheAsideRow {
         long stampedeLoads = queries.during(() -> http.getsAtOnce(product(base, coldId), 200)
                 .forEach(answer -> answer.expect(200)));
 
-        int trials = quick ? 10 : 30;
-        int stale = 0;
+        int trials = quick ? 6 : 30;
+        Freshness freshness = Freshness.forRaces(quick);
         int oldReads = 0;
         for (int trial = 0; trial < trials; trial++) {
-            Race race = race(base, far, cold.next(), "race " + trial);
-            oldReads += race.oldReads();
-            if (!race.endedFresh()) {
-                stale++;
-            }
+            oldReads += race(base, far, cold.next(), "race " + trial, freshness);
         }
-        return new Figures(hits, misses, writes, queriesPer1000, stampedeLoads, stale, trials, oldReads, hitSeries);
+        return new Figures(hits, misses, writes, queriesPer1000, stampedeLoads, freshness, oldReads, hitSeries);
     }
 
     /**
      * Eight readers of one product on the far instance, reading in a loop, and writes to it one after another on the
      * near one: each write empties the cache, and the readers' misses — slow loads, from farther away — race the
-     * next write. After each write's answer the writer reads once (an old value counts); an old value left in the
-     * cache once the readers stop is a stale set (it stays until the TTL).
+     * next write. After each write's answer the writer reads once (an old value counts: the returned count). After the
+     * last write's answer, the far instance is read, the readers still at it, until it returns that write: an old
+     * value set after the invalidation is never replaced before the TTL.
      */
-    private Race race(URI base, URI far, long id, String name) throws Exception {
+    private int race(URI base, URI far, long id, String name, Freshness freshness) throws Exception {
         ExecutorService readers = Executors.newFixedThreadPool(8);
         AtomicBoolean reading = new AtomicBoolean(true);
         try {
@@ -111,21 +105,21 @@ final class CacheAsideRow {
                 });
             }
             String written = null;
+            long answeredAt = 0;
             int oldReads = 0;
             for (int w = 0; w < WRITES_PER_TRIAL; w++) {
                 written = name + " write " + w;
                 http.put(product(base, id), input(id, written)).expect(200);
+                answeredAt = System.nanoTime();
                 // One read right after the answer, then the next write: writes back to back keep the readers'
                 // misses racing them.
                 if (!http.get(product(base, id)).expect(200).body().contains("\"" + written + "\"")) {
                     oldReads++;
                 }
             }
-            reading.set(false);
-            readers.shutdown();
-            readers.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
-            Thread.sleep(100);
-            return new Race(oldReads, http.get(product(far, id)).expect(200).body().contains("\"" + written + "\""));
+            String last = "\"" + written + "\"";
+            freshness.await(answeredAt, () -> http.get(product(far, id)).expect(200).body().contains(last));
+            return oldReads;
         } finally {
             reading.set(false);
             readers.shutdownNow();
@@ -151,9 +145,9 @@ final class CacheAsideRow {
     }
 
     private static Report.Cell staleness(Figures figures) {
-        int writes = figures.trials() * WRITES_PER_TRIAL;
-        return Report.Cell.of("old value read right after the write: %d of %d writes; products left stale: %d of %d",
-                figures.staleFirstReads(), writes, figures.staleSets(), figures.trials());
+        int writes = figures.freshness().writes() * WRITES_PER_TRIAL;
+        return Report.Cell.of("another instance's readers racing: %s; old value read right after a write: %d of %d",
+                figures.freshness().describe("until the TTL"), figures.staleFirstReads(), writes);
     }
 
     static void plots(Report report, Path out, Figures library, Figures naive)

@@ -68,8 +68,13 @@ final class HttpProbe {
 
     /** {@code count} GETs of {@code uri} sent at once; their answers. */
     List<Answer> getsAtOnce(URI uri, int count) {
+        return getsAtOnce(java.util.Collections.nCopies(count, uri));
+    }
+
+    /** A GET of each of {@code uris}, all sent at once; their answers, in the same order. */
+    List<Answer> getsAtOnce(List<URI> uris) {
         List<CompletableFuture<Answer>> answers = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
+        for (URI uri : uris) {
             long start = System.nanoTime();
             answers.add(client.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).thenApply(response -> answer(response, start)));

@@ -50,13 +50,15 @@ final class WriteThroughTargets implements AutoCloseable {
             PostgresAddress farDb = new PostgresAddress("127.0.0.1", farFromDatabase.port(), direct.user(),
                     direct.password(), "profile");
             Path jar = root.resolve("profile-service/target/quarkus-app/quarkus-run.jar");
-            running.add(ServiceProcess.start("profile-report", jar,
-                    ServiceProcess.environment(servers, db, "profile", SERVICE_PORT), List.of("-Xmx512m"), logs));
-            running.add(ServiceProcess.start("profile-report-far", jar,
-                    ServiceProcess.environment(servers, farDb, "profile", SERVICE_FAR_PORT), List.of("-Xmx512m"),
-                    logs));
-            running.add(startNaive("naive-write-through", NAIVE_PORT, servers, db, logs));
-            running.add(startNaive("naive-write-through-far", NAIVE_FAR_PORT, servers, farDb, logs));
+            running.addAll(StartedTogether.start(List.of(
+                    () -> ServiceProcess.start("profile-report", jar,
+                            ServiceProcess.environment(servers, db, "profile", SERVICE_PORT), List.of("-Xmx512m"),
+                            logs),
+                    () -> ServiceProcess.start("profile-report-far", jar,
+                            ServiceProcess.environment(servers, farDb, "profile", SERVICE_FAR_PORT),
+                            List.of("-Xmx512m"), logs),
+                    () -> startNaive("naive-write-through", NAIVE_PORT, servers, db, logs),
+                    () -> startNaive("naive-write-through-far", NAIVE_FAR_PORT, servers, farDb, logs))));
             return new WriteThroughTargets(running);
         } catch (Exception e) {
             for (int i = running.size() - 1; i >= 0; i--) {
