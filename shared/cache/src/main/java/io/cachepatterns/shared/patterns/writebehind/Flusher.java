@@ -45,12 +45,6 @@ final class Flusher {
     private static final LuaScript ACK = LuaScript.load("/io/cachepatterns/shared/core/write-behind-ack.lua");
     /** Values one flush script handles at most: a script holds Redis while it runs, so each one stays short. */
     private static final int SCRIPT_CHUNK = 256;
-    /**
-     * The longest wait between flushes while they fail: also how long the database may wait for its writes once it
-     * is back. A failed flush costs one connection attempt, so a short cap is cheap (it was 30 s: after an 8 s outage
-     * the report measured 7.5 s more before the first flush that went through).
-     */
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(4);
 
     private final CounterHashes hashes;
     private final int partition;
@@ -204,7 +198,7 @@ final class Flusher {
 
     private Duration nextBackoff() {
         Duration doubled = backoff.isZero() ? spec.writeDelay() : backoff.multipliedBy(2);
-        return doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
+        return doubled.compareTo(spec.maxFlushBackoff()) > 0 ? spec.maxFlushBackoff() : doubled;
     }
 
     private Uni<FlushResult> apply(List<Entry> entries) {
