@@ -1,6 +1,7 @@
 package io.cachepatterns.chaos;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cachepatterns.testsupport.ApiCalls;
 import io.cachepatterns.testsupport.LocalStack;
 import io.cachepatterns.testsupport.PostgresAddress;
 import io.cachepatterns.testsupport.RedisCli;
@@ -9,7 +10,6 @@ import io.cachepatterns.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -322,17 +322,8 @@ final class FailoverRun {
 
     private static HttpResponse<String> send(String method, URI uri, String body, String... headers)
             throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
-                .header("Authorization", "Bearer " + LocalStack.LOCAL_ADMIN_TOKEN)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            request.header("Content-Type", "application/json");
-        }
-        for (int i = 0; i + 1 < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(ApiCalls.request(method, uri, body, LocalStack.LOCAL_ADMIN_TOKEN, Duration.ofSeconds(5),
+                headers), HttpResponse.BodyHandlers.ofString());
     }
 
     private static Thread thread(Runnable body) {

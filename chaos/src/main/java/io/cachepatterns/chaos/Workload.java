@@ -2,6 +2,7 @@ package io.cachepatterns.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cachepatterns.testsupport.ApiCalls;
 import io.cachepatterns.testsupport.LocalStack;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -411,21 +412,10 @@ final class Workload {
     }
 
     private Answer call(String method, URI uri, String body, String token, String... headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            request.header("Content-Type", "application/json");
-        }
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        for (int i = 0; i + 1 < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
-        }
+        HttpRequest request = ApiCalls.request(method, uri, body, token, REQUEST_TIMEOUT, headers);
         long start = history.now();
         try {
-            HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
             boolean problem = response.headers().firstValue("Content-Type").orElse("")
                     .startsWith("application/problem+json");
             return new Answer(start, history.now(), response.statusCode(), problem, response.body());

@@ -8,8 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.HdrHistogram.Histogram;
 
@@ -94,16 +92,12 @@ final class CacheAsideRow {
      * value set after the invalidation is never replaced before the TTL.
      */
     private int race(URI base, URI far, long id, String name, Freshness freshness) throws Exception {
-        ExecutorService readers = Executors.newFixedThreadPool(8);
         AtomicBoolean reading = new AtomicBoolean(true);
-        try {
-            for (int r = 0; r < 8; r++) {
-                readers.submit(() -> {
-                    while (reading.get()) {
-                        http.get(product(far, id));
-                    }
-                });
+        try (Clients readers = Clients.start(8, (reader, random) -> {
+            while (reading.get()) {
+                http.get(product(far, id));
             }
+        })) {
             String written = null;
             long answeredAt = 0;
             int oldReads = 0;
@@ -122,7 +116,6 @@ final class CacheAsideRow {
             return oldReads;
         } finally {
             reading.set(false);
-            readers.shutdownNow();
         }
     }
 
@@ -138,7 +131,7 @@ final class CacheAsideRow {
 
     static Report.Row row(Figures library, Figures naive) {
         Report.Row row = Measured.row("cache-aside", "catalog products", library, naive);
-        row.library("staleness", staleness(library)).naive("staleness", staleness(naive));
+        row.each("staleness", library, naive, CacheAsideRow::staleness);
         row.both("lost", Report.Cell.na("the database is written first; the cache holds no write"));
         row.both("upstream", Report.Cell.na("products come from the service's own database"));
         return row;

@@ -8,10 +8,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -122,41 +118,29 @@ final class FeedRow {
         long[] slow = new long[1];
         long[] reads = new long[1];
         long[] failed = new long[1];
-        ExecutorService readers = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (int r = 0; r < 8; r++) {
-                done.add(readers.submit(() -> {
-                    while (System.nanoTime() < end) {
-                        long at = System.nanoTime();
-                        HttpProbe.Answer answer = http.get(feed);
-                        Matcher generated = GENERATED_AT.matcher(answer.body());
-                        long ageMillis = generated.find() ? Math.max(0, Instant.now().toEpochMilli()
-                                - Instant.parse(generated.group(1)).toEpochMilli()) : 0;
-                        int bucket = (int) ((at - start) / 250_000_000L);
-                        synchronized (worst) {
-                            if (bucket < buckets) {
-                                worst[bucket] = Math.max(worst[bucket], answer.micros());
-                            }
-                            age.recordValue(Math.min(ageMillis, 60_000_000));
-                            reads[0]++;
-                            if (answer.status() != 200) {
-                                failed[0]++;
-                            }
-                            if (answer.micros() > 100_000) {
-                                slow[0]++;
-                            }
-                        }
+        Clients.run(8, (reader, random) -> {
+            while (System.nanoTime() < end) {
+                long at = System.nanoTime();
+                HttpProbe.Answer answer = http.get(feed);
+                Matcher generated = GENERATED_AT.matcher(answer.body());
+                long ageMillis = generated.find() ? Math.max(0, Instant.now().toEpochMilli()
+                        - Instant.parse(generated.group(1)).toEpochMilli()) : 0;
+                int bucket = (int) ((at - start) / 250_000_000L);
+                synchronized (worst) {
+                    if (bucket < buckets) {
+                        worst[bucket] = Math.max(worst[bucket], answer.micros());
                     }
-                    return null;
-                }));
+                    age.recordValue(Math.min(ageMillis, 60_000_000));
+                    reads[0]++;
+                    if (answer.status() != 200) {
+                        failed[0]++;
+                    }
+                    if (answer.micros() > 100_000) {
+                        slow[0]++;
+                    }
+                }
             }
-            for (Future<?> f : done) {
-                f.get();
-            }
-        } finally {
-            readers.shutdownNow();
-        }
+        });
         double minutes = (System.nanoTime() - start) / 60e9;
         List<Double> at = new ArrayList<>();
         List<Double> worstMillis = new ArrayList<>();
@@ -173,24 +157,11 @@ final class FeedRow {
         int callsBefore = target.upstream().requests();
         long start = System.nanoTime();
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
-        ExecutorService clients = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (int c = 0; c < 4; c++) {
-                Random random = new Random(c);
-                done.add(clients.submit(() -> {
-                    while (System.nanoTime() < end) {
-                        http.get(summary(target, 2_000 + random.nextInt(300))).expect(200);
-                    }
-                    return null;
-                }));
+        Clients.run(4, (client, random) -> {
+            while (System.nanoTime() < end) {
+                http.get(summary(target, 2_000 + random.nextInt(300))).expect(200);
             }
-            for (Future<?> f : done) {
-                f.get();
-            }
-        } finally {
-            clients.shutdownNow();
-        }
+        });
         return (target.upstream().requests() - callsBefore) / ((System.nanoTime() - start) / 60e9);
     }
 
@@ -208,17 +179,15 @@ final class FeedRow {
 
     static Report.Row refreshAheadRow(Figures library, Figures naive) {
         Report.Row row = new Report.Row("refresh-ahead", "homepage feed");
-        row.library("hit", Report.Cell.percentiles(library.feedHits()))
-                .naive("hit", Report.Cell.percentiles(naive.feedHits()));
-        row.library("miss", Report.Cell.percentiles(library.feedMisses()))
-                .naive("miss", Report.Cell.percentiles(naive.feedMisses()));
+        row.each("hit", library, naive, figures -> Report.Cell.percentiles(figures.feedHits()));
+        row.each("miss", library, naive, figures -> Report.Cell.percentiles(figures.feedMisses()));
         row.both("write", Report.Cell.na("the feed is built from its upstreams, never written"));
         row.both("queries", Report.Cell.na("no database: see upstream calls"));
-        row.library("staleness", feedAge(library.steady())).naive("staleness", feedAge(naive.steady()));
+        row.each("staleness", library, naive, figures -> feedAge(figures.steady()));
         row.both("lost", Report.Cell.na("reads only"));
-        row.library("stampede", stampede("feed builds", library.feedStampedeBuilds(), library.feedStampedeFailed()))
-                .naive("stampede", stampede("feed builds", naive.feedStampedeBuilds(), naive.feedStampedeFailed()));
-        row.library("upstream", feedCalls(library.steady())).naive("upstream", feedCalls(naive.steady()));
+        row.each("stampede", library, naive, figures -> stampede("feed builds", figures.feedStampedeBuilds(),
+                figures.feedStampedeFailed()));
+        row.each("upstream", library, naive, figures -> feedCalls(figures.steady()));
         return row;
     }
 
@@ -241,21 +210,16 @@ final class FeedRow {
 
     static Report.Row readThroughRow(Figures library, Figures naive) {
         Report.Row row = new Report.Row("read-through", "product summaries (feed-service)");
-        row.library("hit", Report.Cell.percentiles(library.summaryHits()))
-                .naive("hit", Report.Cell.percentiles(naive.summaryHits()));
-        row.library("miss", Report.Cell.percentiles(library.summaryMisses()))
-                .naive("miss", Report.Cell.percentiles(naive.summaryMisses()));
+        row.each("hit", library, naive, figures -> Report.Cell.percentiles(figures.summaryHits()));
+        row.each("miss", library, naive, figures -> Report.Cell.percentiles(figures.summaryMisses()));
         row.both("write", Report.Cell.na("catalog-service writes products; this cache only reads them"));
         row.both("queries", Report.Cell.na("no database: see upstream calls"));
-        row.library("staleness", summaryFreshness(library)).naive("staleness", summaryFreshness(naive));
+        row.each("staleness", library, naive, FeedRow::summaryFreshness);
         row.both("lost", Report.Cell.na("reads only"));
-        row.library("stampede", stampede("upstream calls", library.summaryStampedeCalls(),
-                        library.summaryStampedeFailed()))
-                .naive("stampede", stampede("upstream calls", naive.summaryStampedeCalls(),
-                        naive.summaryStampedeFailed()));
-        row.library("upstream", Report.Cell.of("%.0f (4 clients, 300 products, from cold)",
-                library.summaryUpstreamPerMinute())).naive("upstream", Report.Cell.of(
-                "%.0f (4 clients, 300 products, from cold)", naive.summaryUpstreamPerMinute()));
+        row.each("stampede", library, naive, figures -> stampede("upstream calls", figures.summaryStampedeCalls(),
+                figures.summaryStampedeFailed()));
+        row.each("upstream", library, naive, figures -> Report.Cell.of("%.0f (4 clients, 300 products, from cold)",
+                figures.summaryUpstreamPerMinute()));
         return row;
     }
 

@@ -21,16 +21,11 @@ interface Measured {
     /** A row with those five columns filled; the row's own race, losses and upstream are its to add. */
     static Report.Row row(String pattern, String usedFor, Measured library, Measured naive) {
         Report.Row row = new Report.Row(pattern, usedFor);
-        row.library("hit", Report.Cell.percentiles(library.hits()))
-                .naive("hit", Report.Cell.percentiles(naive.hits()));
-        row.library("miss", Report.Cell.percentiles(library.misses()))
-                .naive("miss", Report.Cell.percentiles(naive.misses()));
-        row.library("write", Report.Cell.percentiles(library.writes()))
-                .naive("write", Report.Cell.percentiles(naive.writes()));
-        row.library("queries", Report.Cell.of("%.0f", library.queriesPer1000()))
-                .naive("queries", Report.Cell.of("%.0f", naive.queriesPer1000()));
-        row.library("stampede", Report.Cell.of("%d", library.stampedeLoads()))
-                .naive("stampede", Report.Cell.of("%d", naive.stampedeLoads()));
+        row.each("hit", library, naive, measured -> Report.Cell.percentiles(measured.hits()));
+        row.each("miss", library, naive, measured -> Report.Cell.percentiles(measured.misses()));
+        row.each("write", library, naive, measured -> Report.Cell.percentiles(measured.writes()));
+        row.each("queries", library, naive, measured -> Report.Cell.of("%.0f", measured.queriesPer1000()));
+        row.each("stampede", library, naive, measured -> Report.Cell.of("%d", measured.stampedeLoads()));
         return row;
     }
 }

@@ -91,7 +91,7 @@ final class NearCacheRow {
 
     static Report.Row row(Figures library, Figures naive) {
         Report.Row row = Measured.row("near cache", "feature flags (catalog-service)", library, naive);
-        row.library("staleness", otherInstance(library)).naive("staleness", otherInstance(naive));
+        row.each("staleness", library, naive, NearCacheRow::otherInstance);
         row.both("lost", Report.Cell.na("the database is written first; the caches hold no write"));
         row.both("upstream", Report.Cell.na("flags come from the service's own database"));
         return row;

@@ -7,12 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Queries PostgreSQL ran on one table, from {@code pg_stat_statements} (which the report's local server loads): what
@@ -57,24 +52,11 @@ final class QueryCounter {
     double perThousandRequests(int requests, MixedRequest read, MixedRequest write, Duration settle)
             throws Exception {
         long queries = during(() -> {
-            ExecutorService clients = Executors.newFixedThreadPool(4);
-            try {
-                List<Future<?>> done = new ArrayList<>();
-                for (int c = 0; c < 4; c++) {
-                    Random random = new Random(c);
-                    done.add(clients.submit(() -> {
-                        for (int i = 0; i < requests / 4; i++) {
-                            (random.nextInt(100) < 5 ? write : read).send(random, i);
-                        }
-                        return null;
-                    }));
+            Clients.run(4, (client, random) -> {
+                for (int i = 0; i < requests / 4; i++) {
+                    (random.nextInt(100) < 5 ? write : read).send(random, i);
                 }
-                for (Future<?> f : done) {
-                    f.get();
-                }
-            } finally {
-                clients.shutdown();
-            }
+            });
             Thread.sleep(settle.toMillis());
         });
         return queries * 1000.0 / requests;

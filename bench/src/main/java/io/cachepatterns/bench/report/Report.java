@@ -69,6 +69,11 @@ public final class Report {
             return this;
         }
 
+        /** The column's cell for each of the two, made from what each measured. */
+        public <F> Row each(String column, F library, F naive, java.util.function.Function<F, Cell> cell) {
+            return library(column, cell.apply(library)).naive(column, cell.apply(naive));
+        }
+
         /** The same cell for both: a figure that does not depend on the implementation, or an n/a for both. */
         public Row both(String column, Cell cell) {
             return library(column, cell).naive(column, cell);

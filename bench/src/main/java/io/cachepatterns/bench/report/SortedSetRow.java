@@ -153,7 +153,7 @@ final class SortedSetRow {
     static Report.Row row(Figures library, Figures naive) {
         Report.Row row = Measured.row("write-through on a sorted set", "leaderboards (metrics-service)", library,
                 naive);
-        row.library("staleness", setBehind(library)).naive("staleness", setBehind(naive));
+        row.each("staleness", library, naive, SortedSetRow::setBehind);
         row.both("lost", Report.Cell.na("the database is written before the answer"));
         row.both("upstream", Report.Cell.na("scores come from the service's own database"));
         return row;

@@ -143,35 +143,25 @@ final class WriteBehindRow {
     private Loss loss(URI base, String prefix, Fault fault) throws Exception {
         Map<String, AtomicLong> acknowledged = new ConcurrentHashMap<>();
         AtomicBoolean writing = new AtomicBoolean(true);
-        ExecutorService writers = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (int w = 0; w < 4; w++) {
-                int writer = w;
-                done.add(writers.submit(() -> {
-                    for (int i = 0; writing.get(); i++) {
-                        String item = prefix + "-" + writer + "-" + i % 10;
-                        if (http.post(views(base, item), "").status() == 202) {
-                            acknowledged.computeIfAbsent(item, k -> new AtomicLong()).incrementAndGet();
-                        } else {
-                            // As a client backs off: a loop of refused connections would starve the CPU that
-                            // Redis and PostgreSQL share with this one.
-                            Thread.sleep(20);
-                        }
-                    }
-                    return null;
-                }));
+        try (Clients writers = Clients.start(4, (writer, random) -> {
+            for (int i = 0; writing.get(); i++) {
+                String item = prefix + "-" + writer + "-" + i % 10;
+                if (http.post(views(base, item), "").status() == 202) {
+                    acknowledged.computeIfAbsent(item, k -> new AtomicLong()).incrementAndGet();
+                } else {
+                    // As a client backs off: a loop of refused connections would starve the CPU that Redis and
+                    // PostgreSQL share with this one.
+                    Thread.sleep(20);
+                }
             }
+        })) {
             Thread.sleep(quick ? 1_000 : 1_500);
             fault.happen();
             Thread.sleep(500);
             writing.set(false);
-            for (Future<?> f : done) {
-                f.get();
-            }
+            writers.await();
         } finally {
             writing.set(false);
-            writers.shutdownNow();
         }
         long total = acknowledged.values().stream().mapToLong(AtomicLong::get).sum();
         // Until the database has every acknowledged increment, or has not moved for 5 s, 3 quick (the write delay is
@@ -314,8 +304,8 @@ final class WriteBehindRow {
 
     static Report.Row row(Figures library, Figures naive) {
         Report.Row row = Measured.row("write-behind", "view counters", library, naive);
-        row.library("staleness", databaseLag(library)).naive("staleness", databaseLag(naive));
-        row.library("lost", losses(library)).naive("lost", losses(naive));
+        row.each("staleness", library, naive, WriteBehindRow::databaseLag);
+        row.each("lost", library, naive, WriteBehindRow::losses);
         row.both("upstream", Report.Cell.na("counters have no upstream"));
         return row;
     }

@@ -154,7 +154,7 @@ final class WriteThroughRow {
 
     static Report.Row row(Figures library, Figures naive) {
         Report.Row row = Measured.row("write-through", "profiles", library, naive);
-        row.library("staleness", cacheBehind(library)).naive("staleness", cacheBehind(naive));
+        row.each("staleness", library, naive, WriteThroughRow::cacheBehind);
         row.both("lost", Report.Cell.na("the database is written before the answer"));
         row.both("upstream", Report.Cell.na("profiles come from the service's own database"));
         return row;

@@ -23,8 +23,24 @@ public final class ApiCalls {
     /** {@code method path} at {@code service}; {@code json} the body (none if null), {@code token} a bearer token. */
     public static HttpResponse<String> call(LocalStack stack, String service, String method, String path, String json,
                                             String token) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(stack.service(service).uri(path))
-                .timeout(Duration.ofSeconds(10))
+        try {
+            return HTTP.send(request(method, stack.service(service).uri(path), json, token, Duration.ofSeconds(10)),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(method + " " + path + " at " + service, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A request as the services' clients send one: {@code json} the body (none if null) and its content type,
+     * {@code token} a bearer token (none if null), then {@code headers} as name, value, name, value…
+     */
+    public static HttpRequest request(String method, java.net.URI uri, String json, String token, Duration timeout,
+                                      String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
                 .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(json));
         if (json != null) {
@@ -33,14 +49,10 @@ public final class ApiCalls {
         if (token != null) {
             request.header("authorization", "Bearer " + token);
         }
-        try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(method + " " + path + " at " + service, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
         }
+        return request.build();
     }
 
     /** The first field {@code name} of a JSON answer, a number or a string; {@code null} if there is none. */

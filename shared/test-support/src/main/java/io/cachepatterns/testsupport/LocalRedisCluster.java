@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
  * has no sharded pub/sub). A node that dies is replaced by its replica after about twice the node timeout (2 s here)
  * plus an election.
  */
-final class LocalRedisCluster implements LocalRedisProcesses {
+final class LocalRedisCluster implements LocalRedisGroup {
 
     static final Duration NODE_TIMEOUT = Duration.ofSeconds(2);
     private static final int NODES = 6;
@@ -66,7 +66,8 @@ final class LocalRedisCluster implements LocalRedisProcesses {
      * Every slot served, every node agreeing on it, and every primary's replica in sync (after a restart a replica
      * resyncs in full, and until then acknowledges nothing a {@code WAIT} asks for).
      */
-    void awaitHealthy() {
+    @Override
+    public void awaitHealthy() {
         Processes.waitUntil(Duration.ofSeconds(30), this::healthy, () -> "the Redis Cluster did not become healthy");
     }
 
@@ -124,33 +125,10 @@ final class LocalRedisCluster implements LocalRedisProcesses {
         throw new IllegalStateException("no live primary serves " + key);
     }
 
-    /** Every node at once, as a whole cluster lost. */
+    /** Every node; after a restart each finds the cluster again from its {@code nodes.conf}. */
     @Override
-    public void stop() {
-        nodes.forEach(LocalRedis::stop);
-    }
-
-    /** Back on the same ports; each node finds the cluster again from its {@code nodes.conf}. */
-    @Override
-    public void restart() {
-        nodes.forEach(LocalRedis::restart);
-        awaitHealthy();
-    }
-
-    @Override
-    public void kill() {
-        nodes.forEach(LocalRedis::kill);
-    }
-
-    /** Each node's data; its {@code nodes.conf}, the cluster's shape, is kept. */
-    @Override
-    public void wipe() {
-        nodes.forEach(LocalRedis::wipe);
-    }
-
-    @Override
-    public void signal(String signal) {
-        nodes.forEach(node -> node.signal(signal));
+    public List<LocalRedis> servers() {
+        return nodes;
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
  * election; clients ask the sentinels where the primary is ({@code client-type=sentinel}, {@code hosts} = the
  * sentinels, {@code master-name} = {@link #MASTER_NAME}).
  */
-final class LocalRedisSentinel implements LocalRedisProcesses {
+final class LocalRedisSentinel implements LocalRedisGroup {
 
     static final String MASTER_NAME = "mymaster";
     static final Duration DOWN_AFTER = Duration.ofSeconds(2);
@@ -86,7 +86,8 @@ final class LocalRedisSentinel implements LocalRedisProcesses {
     }
 
     /** Every sentinel agrees on the primary, which answers as one, and sees both replicas. */
-    void awaitHealthy() {
+    @Override
+    public void awaitHealthy() {
         Processes.waitUntil(Duration.ofSeconds(60), this::healthy, () -> "the Sentinel set-up did not settle");
     }
 
@@ -128,30 +129,10 @@ final class LocalRedisSentinel implements LocalRedisProcesses {
         return primary::restart;
     }
 
+    /** The primary and its replicas; faults leave the sentinels alone. */
     @Override
-    public void stop() {
-        servers.forEach(LocalRedis::stop);
-    }
-
-    @Override
-    public void restart() {
-        servers.forEach(LocalRedis::restart);
-        awaitHealthy();
-    }
-
-    @Override
-    public void kill() {
-        servers.forEach(LocalRedis::kill);
-    }
-
-    @Override
-    public void wipe() {
-        servers.forEach(LocalRedis::wipe);
-    }
-
-    @Override
-    public void signal(String signal) {
-        servers.forEach(server -> server.signal(signal));
+    public List<LocalRedis> servers() {
+        return servers;
     }
 
     @Override
