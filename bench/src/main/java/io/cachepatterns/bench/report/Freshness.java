@@ -59,8 +59,9 @@ final class Freshness {
     }
 
     /**
-     * "fresh after p99 … / max … ms (n writes)": from the write's answer to the first read that returned it; a percentile that falls among the writes never seen is
-     * "not within the window", and those are counted with what keeps them stale ({@code staleUntil}).
+     * "fresh after p99 … / max … ms (n writes)", from the writes' answers to the first reads that returned them. A
+     * percentile that falls among the writes never seen is "never"; those are counted, with what keeps them stale
+     * ({@code staleUntil}).
      */
     String describe(String staleUntil) {
         String p99 = percentile(99);

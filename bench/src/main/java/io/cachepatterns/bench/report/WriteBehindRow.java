@@ -312,7 +312,8 @@ final class WriteBehindRow {
 
     private static Report.Cell databaseLag(Figures figures) {
         return Report.Cell.of("the count read after an increment: %s; in the database: %s",
-                figures.reads().describe("until the next flush"), figures.database().describe("(lost or never flushed)"));
+                figures.reads().describe("until the next flush"),
+                figures.database().describe("(lost or never flushed)"));
     }
 
     private static Report.Cell losses(Figures figures) {

@@ -54,7 +54,10 @@ public final class CpuPinning {
         return command;
     }
 
-    /** Pins every thread of a server started by {@link #serverCommand}, now that it is ready; threads it starts later inherit. */
+    /**
+     * Pins every thread of a server started by {@link #serverCommand}, now that it is ready; the threads it starts
+     * later inherit the pinning.
+     */
     public static void pinReady(Process server) {
         String cpu = serverCpu();
         if (cpu == null || Boolean.getBoolean(FROM_START_PROPERTY)) {
