@@ -15,9 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -197,21 +194,18 @@ final class WriteBehindRow {
         double to = quick ? 6 : 14;
         AtomicLong acknowledged = new AtomicLong();
         AtomicBoolean writing = new AtomicBoolean(true);
-        ExecutorService writer = Executors.newSingleThreadExecutor();
         List<Double> seconds = new ArrayList<>();
         List<Double> acked = new ArrayList<>();
         List<Double> stored = new ArrayList<>();
         long start = System.nanoTime();
-        try {
-            Future<?> done = writer.submit(() -> {
-                for (int i = 0; writing.get(); i++) {
-                    if (http.post(views(base, prefix + "-" + i % 20), "").status() == 202) {
-                        acknowledged.incrementAndGet();
-                    }
-                    Thread.sleep(5); // about 150 a second: a steady flow, not a flood
+        try (Clients writer = Clients.start(1, (client, random) -> {
+            for (int i = 0; writing.get(); i++) {
+                if (http.post(views(base, prefix + "-" + i % 20), "").status() == 202) {
+                    acknowledged.incrementAndGet();
                 }
-                return null;
-            });
+                Thread.sleep(5); // about 150 a second: a steady flow, not a flood
+            }
+        })) {
             boolean cut = false;
             boolean restored = false;
             double writingFor = length - 4; // then 4 s without writes, for the flusher to catch up
@@ -237,11 +231,10 @@ final class WriteBehindRow {
                 Thread.sleep(250);
             }
             writing.set(false);
-            done.get();
+            writer.await();
         } finally {
             faults.restoreDatabase();
             writing.set(false);
-            writer.shutdownNow();
         }
         return new Outage(seconds, acked, stored, from, to);
     }
