@@ -4,7 +4,8 @@
 --
 -- A row is one thing a committed change owes Redis: the entry `item` of the cache (or the channel) `target`. It is
 -- written in the change's own transaction, so it exists exactly when the change does, and deleted once Redis has
--- it. Rows are few and short-lived: a backlog means Redis has been unreachable.
+-- it. Rows are few and short-lived: a backlog means Redis has been unreachable. A row its writer could not deliver
+-- is `handed_over`: due at once for the relay of every instance, not only once it is `min-age` old.
 CREATE TABLE IF NOT EXISTS cache_outbox (
     id          text        PRIMARY KEY,
     target      text        NOT NULL,
@@ -12,3 +13,4 @@ CREATE TABLE IF NOT EXISTS cache_outbox (
     recorded_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS cache_outbox_recorded_at ON cache_outbox (recorded_at);
+ALTER TABLE cache_outbox ADD COLUMN IF NOT EXISTS handed_over boolean NOT NULL DEFAULT false;

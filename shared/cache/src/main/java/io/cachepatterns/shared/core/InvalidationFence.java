@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * relay of whichever service owns a cache (sessions are profile-service's, read by all) to deliver — and, in a
  * service with an outbox, only once its relay, taking every row however young, found none and Redis did not fail
  * here meanwhile. An instance that never saw Redis fail learns of an undelivered invalidation of its own service
- * from the relay, within {@code min-age} plus a poll; of another service's, not at all (that service's relay
+ * from the relay: within a poll of its writer's answer (the writer hands it over before answering), within
+ * {@code min-age} plus a poll if the writer died first; of another service's, not at all (that service's relay
  * delivers it within the same time).
  */
 @ApplicationScoped

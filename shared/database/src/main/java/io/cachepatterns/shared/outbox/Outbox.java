@@ -40,8 +40,9 @@ import org.jboss.logging.Logger;
  *       for that, so the writer's next read is fresh; if that fails (or the writer dies first), by the
  *       {@link OutboxRelay} of any instance, until Redis has it. Meanwhile no stale read: an instance that saw Redis
  *       fail reads from the database until its relay has delivered everything (the
- *       {@link io.cachepatterns.shared.core.InvalidationFence}); one that did not, from the moment the row is
- *       overdue ({@code min-age}).</li>
+ *       {@link io.cachepatterns.shared.core.InvalidationFence}); one that did not, from its relay's next poll after
+ *       the writer's answer ({@code poll-interval}: the writer hands what it could not deliver over to every relay
+ *       before it answers), or, if the writer died first, once the row is {@code min-age} old.</li>
  *   <li>A client that disconnects mid-write stops nothing: the transaction and the delivery run to their end.</li>
  *   <li>Deliveries are idempotent (a delete, an announcement), so one delivered twice costs an extra cache miss.</li>
  *   <li>A transaction that loses a version check to a concurrent one (its row changed after it read it) rolls back and
@@ -53,6 +54,7 @@ public class Outbox {
 
     private static final Logger LOG = Logger.getLogger(Outbox.class);
     static final String DELETE = "DELETE FROM cache_outbox WHERE id = ANY($1)";
+    private static final String HAND_OVER = "UPDATE cache_outbox SET handed_over = true WHERE id = ANY($1)";
     private static final int CONFLICT_RETRIES = 4;
     private static final Duration CONFLICT_BACKOFF = Duration.ofMillis(5);
 
@@ -128,21 +130,29 @@ public class Outbox {
         }).replaceWithVoid();
     }
 
-    /** The fast path, after the commit. Never fails: what it cannot deliver, the relay will. */
+    /**
+     * The fast path, after the commit. Never fails: what it cannot deliver, it hands over to the relays of every
+     * instance before the write is answered, so that another instance stops reading Redis within a poll of that
+     * answer instead of once the row is {@code min-age} old.
+     */
     private Uni<Void> deliver(List<Row> rows) {
         if (rows.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        List<Uni<String>> attempts = rows.stream().map(row -> deliverOne(row)
-                .replaceWith(row.id())
+        List<Uni<Boolean>> attempts = rows.stream().map(row -> deliverOne(row)
+                .replaceWith(true)
                 .onFailure().recoverWithItem(failure -> {
                     deferred.increment();
                     LOG.warnf("invalidation %s of %s not delivered now (%s); the outbox relay will deliver it",
                             row.invalidation().id(), row.invalidation().target(), failure.toString());
-                    return null;
+                    return false;
                 })).toList();
-        return Uni.join().all(attempts).andFailFast().invoke(ids -> {
-            List<String> delivered = ids.stream().filter(id -> id != null).toList();
+        return Uni.join().all(attempts).andFailFast().flatMap(outcomes -> {
+            List<String> delivered = new ArrayList<>();
+            List<String> undelivered = new ArrayList<>();
+            for (int i = 0; i < rows.size(); i++) {
+                (outcomes.get(i) ? delivered : undelivered).add(rows.get(i).id());
+            }
             deliveredOnCommit.increment(delivered.size());
             if (!delivered.isEmpty()) {
                 // Not waited for: if this fails, the relay delivers the rows once more, which is harmless.
@@ -150,7 +160,20 @@ public class Outbox {
                         .subscribe().with(ignored -> { }, failure -> LOG.debugf("outbox rows not deleted: %s",
                                 failure));
             }
-        }).replaceWithVoid();
+            return handOver(undelivered);
+        });
+    }
+
+    /** Waited for; if the database cannot take it either, the rows are due anyway once {@code min-age} old. */
+    private Uni<Void> handOver(List<String> ids) {
+        if (ids.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return pool.preparedQuery(HAND_OVER).execute(Tuple.of(ids.toArray(String[]::new))).replaceWithVoid()
+                .onFailure().recoverWithUni(failure -> {
+                    LOG.debugf("outbox rows not handed over (due at min-age instead): %s", failure);
+                    return Uni.createFrom().voidItem();
+                });
     }
 
     private Uni<Void> deliverOne(Row row) {

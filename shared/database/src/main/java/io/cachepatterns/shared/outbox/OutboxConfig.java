@@ -17,8 +17,8 @@ public interface OutboxConfig {
     Duration pollInterval();
 
     /**
-     * How old a row must be before the relay takes it: younger ones are still being delivered by their writer, and
-     * taking them too would only deliver them twice.
+     * How old a row its writer did not hand over must be before the relay takes it: younger ones are still being
+     * delivered by their writer, and taking them too would only deliver them twice. Older ones lost their writer.
      */
     @WithDefault("2s")
     Duration minAge();

@@ -30,7 +30,8 @@ import org.jboss.logging.Logger;
  * due rows it takes ({@code FOR UPDATE SKIP LOCKED}), so instances share the backlog instead of delivering the
  * same rows together; it delivers each distinct invalidation once, deletes the rows Redis took and commits. Rows
  * whose delivery failed stay locked until the commit and are taken again by the next poll, on whichever instance.
- * A row is due once it is {@code min-age} old: younger ones are still in their writer's hands.
+ * A row is due once its writer handed it over (it could not deliver it) or once it is {@code min-age} old (its
+ * writer died before it could say): younger ones are still in their writer's hands.
  *
  * <p>A row naming a cache this instance does not have (one recorded by another version of the service) is left for
  * an instance that has it.
@@ -40,7 +41,7 @@ public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
     private static final String SELECT_DUE = "SELECT id, target, item, EXTRACT(EPOCH FROM now() - recorded_at) AS age"
-            + " FROM cache_outbox WHERE recorded_at <= now() - $1::float8 * INTERVAL '1 millisecond'"
+            + " FROM cache_outbox WHERE handed_over OR recorded_at <= now() - $1::float8 * INTERVAL '1 millisecond'"
             + " ORDER BY recorded_at LIMIT $2 FOR UPDATE SKIP LOCKED";
 
     private final Pool pool;
