@@ -7,6 +7,7 @@ import io.cachepatterns.shared.patterns.Caches;
 import io.cachepatterns.shared.patterns.NearCache;
 import io.cachepatterns.shared.problem.DatabaseErrors;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -17,6 +18,7 @@ import java.util.List;
  * Feature flags, read on nearly every request through a near cache: a warm read costs no network at all, and a
  * change reaches every instance through Redis pub/sub.
  */
+@Startup // its caches exist from start-up: this instance's outbox relay delivers their invalidations before a request
 @ApplicationScoped
 public class FlagService {
 

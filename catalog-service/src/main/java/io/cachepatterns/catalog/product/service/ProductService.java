@@ -13,6 +13,7 @@ import io.cachepatterns.shared.patterns.Caches;
 import io.cachepatterns.shared.problem.DatabaseErrors;
 import io.cachepatterns.shared.problem.ProblemException;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
@@ -26,6 +27,7 @@ import java.util.Optional;
  * in its own transaction (the {@link Outbox}), which delivers them after the commit, never before, and keeps
  * delivering them until Redis has them.
  */
+@Startup // its caches exist from start-up: this instance's outbox relay delivers their invalidations before a request
 @ApplicationScoped
 public class ProductService {
 

@@ -13,6 +13,7 @@ import io.cachepatterns.shared.patterns.WriteThrough;
 import io.cachepatterns.shared.problem.DatabaseErrors;
 import io.cachepatterns.shared.problem.ProblemException;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -26,6 +27,7 @@ import java.util.stream.Collectors;
  * Profiles through a write-through cache: every committed write is written to Redis before the client is answered,
  * so the client's next read sees it, from the cache.
  */
+@Startup // its caches exist from start-up: this instance's outbox relay delivers their invalidations before a request
 @ApplicationScoped
 public class ProfileService {
 

@@ -7,6 +7,7 @@ import io.cachepatterns.profile.session.repository.SessionRepository;
 import io.cachepatterns.shared.auth.Authenticator;
 import io.cachepatterns.shared.outbox.Outbox;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
@@ -21,6 +22,7 @@ import java.util.List;
  * Logout revokes in the database, then invalidates the one cache entry every service reads. If Redis is lost,
  * sessions are read from the database: nobody is logged out.
  */
+@Startup // its caches exist from start-up: this instance's outbox relay delivers their invalidations before a request
 @ApplicationScoped
 public class SessionService {
 

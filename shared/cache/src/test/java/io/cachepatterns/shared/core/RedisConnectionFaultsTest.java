@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.cachepatterns.shared.patterns.Caches;
 import io.cachepatterns.shared.patterns.NearCache;
 import io.cachepatterns.testsupport.FaultProxy;
-import io.cachepatterns.testsupport.RealServersResource;
+import io.cachepatterns.testsupport.ProxiedRedisResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -15,10 +15,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.core.buffer.Buffer;
 import jakarta.inject.Inject;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -36,8 +34,6 @@ import org.junit.jupiter.api.Test;
 @org.junit.jupiter.api.condition.DisabledIfEnvironmentVariable(named = "TEST_REDIS_MODE", matches = "cluster|sentinel")
 class RedisConnectionFaultsTest {
 
-    static FaultProxy toRedis;
-
     /** Sixteen event loops over the Vert.x client's default pool of six. */
     public static class ThroughProxy implements QuarkusTestProfile {
 
@@ -48,30 +44,21 @@ class RedisConnectionFaultsTest {
 
         @Override
         public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(ProxiedRedis.class));
-        }
-    }
-
-    /** The real servers, with Redis reached through the proxy. */
-    public static class ProxiedRedis extends RealServersResource {
-
-        @Override
-        public Map<String, String> start() {
-            Map<String, String> config = new HashMap<>(super.start());
-            URI redis = URI.create(config.get("quarkus.redis.hosts"));
-            toRedis = FaultProxy.start(redis.getHost(), redis.getPort());
-            config.put("quarkus.redis.hosts", "redis://127.0.0.1:" + toRedis.port());
-            return config;
+            return List.of(new TestResourceEntry(ProxiedRedisResource.class));
         }
     }
 
     @Inject
     RedisStore store;
 
+    private static FaultProxy toRedis() {
+        return ProxiedRedisResource.redis();
+    }
+
     /** A black hole outlives its test otherwise: the pool could hand a test a connection that the last one muted. */
     @org.junit.jupiter.api.AfterEach
     void dropMutedConnections() throws InterruptedException {
-        toRedis.cut();
+        toRedis().cut();
         // The pool learns of the cut when it next uses a connection: let it, before the next test starts.
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
@@ -127,7 +114,7 @@ class RedisConnectionFaultsTest {
         Context eventLoop = newEventLoopContext();
         assertEquals("v", getOn(eventLoop, key));
 
-        toRedis.blackHoleExisting(); // the loop's connection goes silent; TCP will not tell for many minutes
+        toRedis().blackHoleExisting(); // the loop's connection goes silent; TCP will not tell for many minutes
         long millis = awaitTrue(() -> {
             try {
                 return "v".equals(getOn(eventLoop, key));
@@ -156,7 +143,7 @@ class RedisConnectionFaultsTest {
             }
             Uni.join().all(burst).andCollectFailures().onFailure().recoverWithNull().await()
                     .atMost(Duration.ofSeconds(5));
-            toRedis.cut(); // ...which are closed while they sit there
+            toRedis().cut(); // ...which are closed while they sit there
             Context fresh = newEventLoopContext(); // a loop without a connection yet takes one from the pool
             awaitTrue(() -> {
                 try {
@@ -179,7 +166,7 @@ class RedisConnectionFaultsTest {
             assertEquals(quietBefore, losses(), "a healthy, quiet subscription stays up");
 
             double lossesBefore = losses();
-            toRedis.blackHoleExisting();
+            toRedis().blackHoleExisting();
             // The reconnection through the proxy is quick: watch the losses, not the moment it is down.
             long noticed = awaitTrue(() -> losses() >= lossesBefore + 2, Duration.ofSeconds(10),
                     "both losses are noticed, and each cleared its L1");

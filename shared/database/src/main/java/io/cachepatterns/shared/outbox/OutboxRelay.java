@@ -1,6 +1,7 @@
 package io.cachepatterns.shared.outbox;
 
 import io.cachepatterns.shared.core.InvalidationFence;
+import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.cachepatterns.shared.patterns.Caches;
 import io.micrometer.core.instrument.Counter;
@@ -33,6 +34,11 @@ import org.jboss.logging.Logger;
  * A row is due once its writer handed it over (it could not deliver it) or once it is {@code min-age} old (its
  * writer died before it could say): younger ones are still in their writer's hands.
  *
+ * <p>A relay takes rows only after a {@code PING} through its Redis client's timeout and breaker answered: one that
+ * cannot reach Redis (a hung connection, its breaker open) only counts the backlog. Locked through deliveries that
+ * hang, the rows would be hidden from the relays that can deliver them — with every relay polling at the same
+ * interval, on every poll: another instance served a product's old value for 4.3 s after its writer's answer.
+ *
  * <p>A row naming a cache this instance does not have (one recorded by another version of the service) is left for
  * an instance that has it.
  */
@@ -40,12 +46,17 @@ import org.jboss.logging.Logger;
 public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+    /** The due rows: handed over by their writer, or {@code $1} ms old ({@code min-age}; 0 while fenced). */
+    private static final String DUE = " FROM cache_outbox WHERE handed_over"
+            + " OR recorded_at <= now() - $1::float8 * INTERVAL '1 millisecond'";
     private static final String SELECT_DUE = "SELECT id, target, item, EXTRACT(EPOCH FROM now() - recorded_at) AS age"
-            + " FROM cache_outbox WHERE handed_over OR recorded_at <= now() - $1::float8 * INTERVAL '1 millisecond'"
-            + " ORDER BY recorded_at LIMIT $2 FOR UPDATE SKIP LOCKED";
+            + DUE + " ORDER BY recorded_at LIMIT $2 FOR UPDATE SKIP LOCKED";
+    private static final String COUNT_DUE = "SELECT count(*) AS due, EXTRACT(EPOCH FROM now() - min(recorded_at))"
+            + " AS age" + DUE;
 
     private final Pool pool;
     private final Caches caches;
+    private final RedisStore store;
     private final OutboxConfig config;
     private final Vertx vertx;
     private final InvalidationFence fence;
@@ -56,10 +67,11 @@ public class OutboxRelay {
     private final AtomicBoolean polling = new AtomicBoolean();
     private volatile long timer = -1;
 
-    public OutboxRelay(Pool pool, Caches caches, OutboxConfig config, Vertx vertx, CacheMetrics metrics,
-                       InvalidationFence fence) {
+    public OutboxRelay(Pool pool, Caches caches, RedisStore store, OutboxConfig config, Vertx vertx,
+                       CacheMetrics metrics, InvalidationFence fence) {
         this.pool = pool;
         this.caches = caches;
+        this.store = store;
         this.config = config;
         this.vertx = vertx;
         this.fence = fence;
@@ -102,24 +114,27 @@ public class OutboxRelay {
     }
 
     /**
-     * Delivers one batch of due rows; answers how many it found. A due row is overdue (its writer could not
-     * deliver it), so it raises the {@link InvalidationFence}; while the fence is raised every row is due, however
-     * young, and a poll that delivered all it found, the last batch, lowers the fence.
+     * Delivers one batch of due rows, if Redis answers a {@code PING} from here; answers how many it took. A due
+     * row is overdue (its writer could not deliver it), so it raises the {@link InvalidationFence}; while the fence
+     * is raised every row is due, however young, and a poll that delivered all it found, the last batch, lowers the
+     * fence.
      */
     public Uni<Integer> relayOnce() {
         boolean fenced = fence.isRaised();
         long generation = fence.generation();
         double minAgeMillis = fenced ? 0 : (double) config.minAge().toMillis();
+        return store.ping().onItemOrFailure().transformToUni((reachable, unreachable) -> unreachable == null
+                ? takeAndDeliver(fenced, generation, minAgeMillis)
+                : countOnly(minAgeMillis));
+    }
+
+    private Uni<Integer> takeAndDeliver(boolean fenced, long generation, double minAgeMillis) {
         return pool.withTransaction(connection -> connection.preparedQuery(SELECT_DUE)
                         .execute(Tuple.of(minAgeMillis, config.batchSize()))
                         .flatMap(rows -> {
                             List<Row> due = new ArrayList<>();
                             rows.forEach(due::add);
-                            backlog.set(due.size());
-                            oldestMillis.set(due.isEmpty() ? 0 : (long) (due.get(0).getDouble("age") * 1000));
-                            if (!due.isEmpty() && !fenced) {
-                                fence.raise();
-                            }
+                            observed(due.size(), due.isEmpty() ? 0 : due.get(0).getDouble("age"), fenced);
                             return deliver(connection, due).map(done -> done == due.size()
                                     && due.size() < config.batchSize());
                         }))
@@ -129,6 +144,25 @@ public class OutboxRelay {
                     }
                 })
                 .map(allDelivered -> (int) backlog.get());
+    }
+
+    /** Redis is unreachable from here (its failure raised the fence already): the gauges, and no row locked. */
+    private Uni<Integer> countOnly(double minAgeMillis) {
+        return pool.preparedQuery(COUNT_DUE).execute(Tuple.of(minAgeMillis)).map(rows -> {
+            Row row = rows.iterator().next();
+            Double age = row.getDouble("age");
+            observed(row.getLong("due"), age == null ? 0 : age, true);
+            return 0; // nothing taken: no batch follows at once
+        });
+    }
+
+    /** A due row is overdue (its writer could not deliver it): reads here must not trust Redis until it is. */
+    private void observed(long due, double oldestSeconds, boolean fenced) {
+        backlog.set(due);
+        oldestMillis.set((long) (oldestSeconds * 1000));
+        if (due > 0 && !fenced) {
+            fence.raise();
+        }
     }
 
     private Uni<Integer> deliver(SqlConnection connection, List<Row> due) {
