@@ -125,7 +125,7 @@ public class OutboxRelay {
         double minAgeMillis = fenced ? 0 : (double) config.minAge().toMillis();
         return store.ping().onItemOrFailure().transformToUni((reachable, unreachable) -> unreachable == null
                 ? takeAndDeliver(fenced, generation, minAgeMillis)
-                : countOnly(minAgeMillis));
+                : countOnly(fenced, minAgeMillis));
     }
 
     private Uni<Integer> takeAndDeliver(boolean fenced, long generation, double minAgeMillis) {
@@ -146,12 +146,12 @@ public class OutboxRelay {
                 .map(allDelivered -> (int) backlog.get());
     }
 
-    /** Redis is unreachable from here (its failure raised the fence already): the gauges, and no row locked. */
-    private Uni<Integer> countOnly(double minAgeMillis) {
+    /** Redis is unreachable from here: the gauges and the fence, and no row locked. */
+    private Uni<Integer> countOnly(boolean fenced, double minAgeMillis) {
         return pool.preparedQuery(COUNT_DUE).execute(Tuple.of(minAgeMillis)).map(rows -> {
             Row row = rows.iterator().next();
             Double age = row.getDouble("age");
-            observed(row.getLong("due"), age == null ? 0 : age, true);
+            observed(row.getLong("due"), age == null ? 0 : age, fenced);
             return 0; // nothing taken: no batch follows at once
         });
     }
