@@ -22,8 +22,10 @@ import java.util.regex.Pattern;
 
 /**
  * Acknowledged increments per second: metrics-service with write-behind next to the same service writing each
- * increment straight to PostgreSQL, on one hot item (the target's case) and spread over many items. Then, from the write-behind service's own metrics: database statements per
- * 10 000 increments of one item, and the flush lag's p99 (from acknowledgement to commit).
+ * increment straight to PostgreSQL, on one hot item (the target's case) and spread over many items; and, spread, the
+ * limit server answering after one Redis command (the most any write acknowledged after Redis can do on this core).
+ * Then, from the write-behind service's own metrics: database statements per 10 000 increments of one item, and the
+ * flush lag's p99 (from acknowledgement to commit).
  *
  * <p>Arguments: repository root, seconds per target, connections.
  */
@@ -31,6 +33,7 @@ public final class CounterBenchmark {
 
     private static final int WRITE_BEHIND_PORT = 18283;
     private static final int DIRECT_PORT = 18293;
+    private static final int LIMIT_PORT = 18299;
     private static final Duration WRITE_DELAY = Duration.ofSeconds(1);
     private static final int SPREAD_ITEMS = 10_000;
 
@@ -60,7 +63,9 @@ public final class CounterBenchmark {
             try (ServiceProcess behind = ServiceProcess.start("metrics-write-behind", jar, behindEnv, behindJvm,
                          logs);
                  ServiceProcess direct = ServiceProcess.start("metrics-direct", jar, directEnv, List.of("-Xmx512m"),
-                         logs)) {
+                         logs);
+                 HelperServer limit = HelperServer.start("limit-server", LimitServer.class, LIMIT_PORT, List.of(
+                         String.valueOf(LIMIT_PORT), servers.redisUrl(), "unused:"), logs)) {
                 io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx(new io.vertx.core.VertxOptions()
                         .setEventLoopPoolSize(1));
                 try {
@@ -92,6 +97,8 @@ public final class CounterBenchmark {
                             WRITE_BEHIND_PORT, spread("behind"), warmUp, run);
                     LoadGenerator.Result spreadDirectly = load.run("direct update, " + SPREAD_ITEMS + " items",
                             DIRECT_PORT, spread("direct"), warmUp, run);
+                    LoadGenerator.Result spreadLimit = load.run("limit server, " + SPREAD_ITEMS + " items",
+                            LIMIT_PORT, spread("limit"), warmUp, run);
 
                     System.out.println();
                     System.out.printf("%-34s %16s %10s %10s%n", "POST /items/{id}/views", "acknowledged/s",
@@ -100,6 +107,7 @@ public final class CounterBenchmark {
                     print(directly);
                     print(spreadBehind);
                     print(spreadDirectly);
+                    print(spreadLimit);
                     double ratio = writeBehind.requestsPerSecond() / directly.requestsPerSecond();
                     double per10k = statements / written * 10_000;
                     System.out.printf("%nwrite-behind / direct, one hot item: %.1fx (target >= 10x: %s)%n", ratio,
@@ -107,6 +115,11 @@ public final class CounterBenchmark {
                     double spreadRatio = spreadBehind.requestsPerSecond() / spreadDirectly.requestsPerSecond();
                     System.out.printf("write-behind / direct, %d items: %.1fx (target >= 5x, pinned: %s)%n",
                             SPREAD_ITEMS, spreadRatio, spreadRatio >= 5 ? "MET" : "NOT MET");
+                    System.out.printf("  the limit server (Vert.x + 1 HINCRBY, nothing else) / direct: %.1fx, the most"
+                            + " any write acknowledged after Redis reaches here; write-behind is %.2fx the limit"
+                            + " server%n",
+                            spreadLimit.requestsPerSecond() / spreadDirectly.requestsPerSecond(),
+                            spreadBehind.requestsPerSecond() / spreadLimit.requestsPerSecond());
                     System.out.printf("database statements per 10 000 increments of one item: %.2f"
                             + " (%.0f statements for %d increments; target <= 10: %s)%n",
                             per10k, statements, written, per10k <= 10 ? "MET" : "NOT MET");

@@ -3,6 +3,7 @@ package io.cachepatterns.bench;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -11,9 +12,11 @@ import io.vertx.redis.client.Request;
 
 /**
  * The floor of any cache hit over HTTP: a plain Vert.x server that answers {@code GET /products/{id}} with one Redis
- * GET of the stored JSON bytes, and nothing else (no routing framework, no metrics, no fault tolerance).
+ * GET of the stored JSON bytes, and nothing else (no routing framework, no metrics, no fault tolerance). And the floor
+ * of any write acknowledged after Redis: {@code POST /items/{id}/views} answers 202 after one {@code HINCRBY} (no
+ * authentication, no durable log, no idempotency record, no flush).
  *
- * <p>Arguments: port, Redis URL, key prefix (the catalog's {@code catalog:products:v1:}).
+ * <p>Arguments: port, Redis URL, key prefix of the reads (the catalog's {@code catalog:products:v1:}).
  */
 public final class LimitServer extends AbstractVerticle {
 
@@ -49,6 +52,12 @@ public final class LimitServer extends AbstractVerticle {
             String path = request.path();
             if (path.equals("/q/health/ready")) {
                 request.response().end("UP");
+                return;
+            }
+            if (request.method() == HttpMethod.POST) {
+                String item = path.substring("/items/".length(), path.lastIndexOf('/'));
+                redis.send(Request.cmd(Command.HINCRBY).arg("limit:views").arg(item).arg(1)).onComplete(result ->
+                        request.response().setStatusCode(result.succeeded() ? 202 : 500).end());
                 return;
             }
             String id = path.substring(path.lastIndexOf('/') + 1);
