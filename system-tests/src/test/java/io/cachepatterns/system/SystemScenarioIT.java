@@ -131,33 +131,37 @@ class SystemScenarioIT {
     }
 
     private static String await(String service, String path, Predicate<String> until) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        String body = "";
-        while (System.nanoTime() < deadline) {
-            HttpResponse<String> response = send(service, "GET", path, null, null);
-            body = response.body();
-            if (response.statusCode() == 200 && until.test(body)) {
-                return body;
-            }
-            sleep(Duration.ofMillis(250));
-        }
-        throw new AssertionError(service + path + " never showed what was expected; last answer: " + body);
+        return awaitAnswer(service, path, answer -> answer.statusCode() == 200 && until.test(answer.body()),
+                Duration.ofSeconds(30)).body();
     }
 
     /** The {@code X-Cache} of the first read of {@code path} not served around the cache ({@code DEGRADED}). */
     private static String firstReadThroughTheCache(String service, String path) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        String source = "";
+        HttpResponse<String> read = awaitAnswer(service, path, answer -> !servedFrom(answer).equals("DEGRADED"),
+                Duration.ofSeconds(15));
+        assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+        return servedFrom(read);
+    }
+
+    /** Reads {@code path} every 250 ms until an answer satisfies {@code until}, and answers it. */
+    private static HttpResponse<String> awaitAnswer(String service, String path,
+                                                    Predicate<HttpResponse<String>> until, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        String last = "none";
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> response = send(service, "GET", path, null, null);
-            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-            source = response.headers().firstValue("X-Cache").orElse("");
-            if (!source.equals("DEGRADED")) {
-                return source;
+            HttpResponse<String> answer = send(service, "GET", path, null, null);
+            if (until.test(answer)) {
+                return answer;
             }
-            sleep(Duration.ofMillis(100));
+            last = answer.statusCode() + " (X-Cache " + servedFrom(answer) + ") " + answer.body();
+            sleep(Duration.ofMillis(250));
         }
-        throw new AssertionError(service + path + " was still served around the cache after 15 s");
+        throw new AssertionError(service + path + " never showed what was expected in " + limit.toSeconds()
+                + " s; last answer: " + last);
+    }
+
+    private static String servedFrom(HttpResponse<String> answer) {
+        return answer.headers().firstValue("X-Cache").orElse("");
     }
 
     private static String field(String json, String name) {
