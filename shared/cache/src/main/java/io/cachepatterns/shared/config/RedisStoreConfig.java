@@ -42,6 +42,16 @@ public interface RedisStoreConfig {
     @WithDefault("3s")
     Duration fenceHold();
 
+    /**
+     * How long a write-through whose cache write failed after its commit keeps sending the repair (drop the entry, mark
+     * the ranking incomplete) before it answers anyway: Redis may answer every other instance while this one alone
+     * times out (a stalled connection, a pause of this JVM), and until the repair lands those instances read the
+     * value before the write. Each attempt has the {@code timeout}. During a full Redis outage every write-through
+     * write is answered this much later.
+     */
+    @WithDefault("1s")
+    Duration repairWait();
+
     interface Breaker {
 
         /** How many recent calls the breaker looks at. */

@@ -63,6 +63,8 @@ import org.jboss.logging.Logger;
 public class RedisStore {
 
     public static final String BREAKER_NAME = "redis";
+    /** Between a repair's attempts, so that a refused connection is not retried in a tight loop. */
+    private static final Duration REPAIR_PAUSE = Duration.ofMillis(50);
 
     static {
         // On a cluster the client sends a command without keys to any node, replicas included, although nothing here
@@ -86,6 +88,7 @@ public class RedisStore {
             ThreadLocal.withInitial(EventLoopConnection::new);
 
     private final Duration keepAlive;
+    private final Duration repairWait;
     private final int loopConnectionLimit;
     private final AtomicInteger loopConnections = new AtomicInteger();
 
@@ -95,6 +98,7 @@ public class RedisStore {
         this.fence = fence;
         this.timeout = config.timeout();
         this.keepAlive = config.keepAlive();
+        this.repairWait = config.repairWait();
         this.loopConnectionLimit = config.loopConnections() >= 0 ? config.loopConnections() : maxPoolSize / 2;
         this.errors = metrics.registry().counter(CacheMetrics.REDIS_ERRORS);
         this.loopConnects = metrics.registry().counter(CacheMetrics.REDIS_LOOP_CONNECTS);
@@ -283,16 +287,19 @@ public class RedisStore {
     }
 
     /**
-     * {@link #eval}, sent even while the breaker is open: the repair of a write-through whose cache write failed after
-     * its commit, awaited before the write is answered. Another instance, whose own calls to Redis succeed and whose
-     * fence is down, may be reading what this one failed to change (the fault suite: a best score read on the other
-     * instance ~1 s after a write answered, when the writer alone timed out). One attempt, with the timeout.
+     * {@link #eval}, sent even while the breaker is open, and sent again until Redis takes it or
+     * {@code cache-store.repair-wait} has passed: the repair of a write-through whose cache write failed after its
+     * commit, awaited before the write is answered. Another instance, whose own calls to Redis succeed and whose fence
+     * is down, may be reading what this one failed to change (the fault suite: a best score read on the other instance
+     * right after a write was answered, when the writer alone had timed out on its {@code ZADD} and on one repair
+     * attempt). Attempts after the first go through the pool, not this event loop's connection, which may be the one
+     * that stalled. Fails with the last attempt's failure.
      */
     public Uni<Response> evalDespiteBreaker(LuaScript script, List<String> keys, List<?> args) {
         return bySha(script, keys, args, this::sendDespiteBreaker);
     }
 
-    /** {@link #delete}, sent even while the breaker is open: see {@link #evalDespiteBreaker}. */
+    /** {@link #delete}, sent even while the breaker is open, until it lands: see {@link #evalDespiteBreaker}. */
     public Uni<Long> deleteDespiteBreaker(List<String> keys) {
         Request request = Request.cmd(Command.DEL);
         keys.forEach(request::arg);
@@ -300,7 +307,19 @@ public class RedisStore {
     }
 
     private Uni<Response> sendDespiteBreaker(Request request) {
-        return noted(dispatch(request).ifNoItem().after(timeout).fail());
+        Context caller = VertxContexts.current();
+        long deadline = System.nanoTime() + repairWait.toNanos();
+        return noted(dispatch(request).ifNoItem().after(timeout).fail())
+                .onFailure(failure -> RedisErrors.isOutage(failure) && System.nanoTime() < deadline)
+                .recoverWithUni(() -> resendUntil(request, deadline))
+                .emitOn(VertxContexts.on(caller));
+    }
+
+    private Uni<Response> resendUntil(Request request, long deadline) {
+        return Uni.createFrom().voidItem().onItem().delayIt().by(REPAIR_PAUSE)
+                .flatMap(ignored -> noted(redis.send(request).ifNoItem().after(timeout).fail()))
+                .onFailure(failure -> RedisErrors.isOutage(failure) && System.nanoTime() < deadline)
+                .recoverWithUni(() -> resendUntil(request, deadline));
     }
 
     /** Whether cached reads are kept off Redis now ({@link InvalidationFence}): for reads that run as scripts. */

@@ -34,10 +34,12 @@ import org.jboss.logging.Logger;
  *   <li>A set is read only while its completeness marker exists; the marker is set by a full rebuild from the
  *       database, so a set that Redis lost and one write re-created is never mistaken for the whole ranking.</li>
  *   <li>A write that could not reach the set is never masked by a rebuild: the failure drops the marker and raises
- *       the set's generation (before the write is answered, past the breaker, when Redis answers at all: so that
- *       another instance does not read the ranking without it), and a rebuild marks the set complete only if the generation is still the one it
- *       began under. The marker itself lives {@code ttl} (an hour by default), so even a failure that could not
- *       reach Redis at all is repaired by the next rebuild within that time.</li>
+ *       the set's generation, and a rebuild marks the set complete only if the generation is still the one it began
+ *       under. That repair is sent before the write is answered, past the breaker, and again until Redis takes it or
+ *       {@code cache-store.repair-wait} (1 s) has passed, so that another instance, which Redis may be answering
+ *       while this one alone times out, never reads the ranking without the score. Only a writer cut off from Redis
+ *       for longer answers first (and repairs in the background); the marker lives {@code ttl} (an hour by
+ *       default), so even a repair that never reaches Redis is made good by the next rebuild within that time.</li>
  *   <li>One rebuild of a set at a time across instances (a lease); others wait briefly for it, or answer from the
  *       database meanwhile.</li>
  *   <li>Reading a ranking that does not exist leaves only a short-lived marker ({@code absent-ttl}), no set.</li>
@@ -103,7 +105,8 @@ public class SortedSetWriteThrough {
                             LOG.warnf("ranking %s: adding %s to %s failed after the commit (%s); it will be rebuilt",
                                     name, member, set, failure.toString());
                             // Before answering: another instance may be reading the set now, its fence down (this
-                            // instance alone may have timed out). Past the breaker, once; else in the background.
+                            // instance alone may have timed out). Past the breaker, until repair-wait; else in the
+                            // background.
                             return store.evalDespiteBreaker(INCOMPLETE, List.of(marker(set), generation(set)),
                                             List.of())
                                     .onFailure().recoverWithUni(() -> {

@@ -35,7 +35,9 @@ import org.jboss.logging.Logger;
  *       (compare and set in one Lua script): concurrent writers, retries and slow loaders can never leave an older
  *       version cached than one already written.</li>
  *   <li>If the cache write fails after the commit, the caller still gets the committed value, the failure is
- *       counted, and the entry is deleted in the background, retried until Redis takes it. Meanwhile this instance
+ *       counted, and the entry is deleted: before the answer, past the breaker, and again until Redis takes it or
+ *       {@code cache-store.repair-wait} (1 s) has passed, since Redis may be answering other instances while this one
+ *       alone times out; after that, in the background, retried until Redis takes it. Meanwhile this instance
  *       reads that key from the database, so its own clients never see the older value; other instances stay off
  *       Redis too once they saw it fail ({@link io.cachepatterns.shared.core.InvalidationFence}). A delete, not the
  *       value: a repair that landed after Redis had lost its data (restarted empty) and a newer write would have
@@ -166,7 +168,7 @@ public class WriteThrough<T> implements InvalidationTarget {
                     LOG.warnf("cache %s: write of %s v%d failed after commit (%s); deleting its entry", name, id,
                             version, failure.toString());
                     // Before answering: another instance may read the entry now, its fence down (this instance
-                    // alone may have timed out). Past the breaker, once; else retried in the background.
+                    // alone may have timed out). Past the breaker, until repair-wait; else in the background.
                     return store.deleteDespiteBreaker(List.of(keys.dataKey(id))).replaceWithVoid()
                             .onFailure().recoverWithUni(() -> {
                                 repair(id, version);
