@@ -63,8 +63,6 @@ import org.jboss.logging.Logger;
 public class RedisStore {
 
     public static final String BREAKER_NAME = "redis";
-    /** Between a repair's attempts, so that a refused connection is not retried in a tight loop. */
-    private static final Duration REPAIR_PAUSE = Duration.ofMillis(50);
 
     static {
         // On a cluster the client sends a command without keys to any node, replicas included, although nothing here
@@ -287,19 +285,16 @@ public class RedisStore {
     }
 
     /**
-     * {@link #eval}, sent even while the breaker is open, and sent again until Redis takes it or
-     * {@code cache-store.repair-wait} has passed: the repair of a write-through whose cache write failed after its
-     * commit, awaited before the write is answered. Another instance, whose own calls to Redis succeed and whose fence
-     * is down, may be reading what this one failed to change (the fault suite: a best score read on the other instance
-     * right after a write was answered, when the writer alone had timed out on its {@code ZADD} and on one repair
-     * attempt). Attempts after the first go through the pool, not this event loop's connection, which may be the one
-     * that stalled. Fails with the last attempt's failure.
+     * {@link #eval}, sent even while the breaker is open: a repair of a write-through whose cache write failed after
+     * its commit ({@link PendingRepairs} sends it until it lands). Another instance, whose own calls to Redis succeed
+     * and whose fence is down, may be reading what this one failed to change, however this one's breaker stands. One
+     * attempt, with the timeout.
      */
     public Uni<Response> evalDespiteBreaker(LuaScript script, List<String> keys, List<?> args) {
         return bySha(script, keys, args, this::sendDespiteBreaker);
     }
 
-    /** {@link #delete}, sent even while the breaker is open, until it lands: see {@link #evalDespiteBreaker}. */
+    /** {@link #delete}, sent even while the breaker is open: see {@link #evalDespiteBreaker}. */
     public Uni<Long> deleteDespiteBreaker(List<String> keys) {
         Request request = Request.cmd(Command.DEL);
         keys.forEach(request::arg);
@@ -307,19 +302,12 @@ public class RedisStore {
     }
 
     private Uni<Response> sendDespiteBreaker(Request request) {
-        Context caller = VertxContexts.current();
-        long deadline = System.nanoTime() + repairWait.toNanos();
-        return noted(dispatch(request).ifNoItem().after(timeout).fail())
-                .onFailure(failure -> RedisErrors.isOutage(failure) && System.nanoTime() < deadline)
-                .recoverWithUni(() -> resendUntil(request, deadline))
-                .emitOn(VertxContexts.on(caller));
+        return noted(dispatch(request).ifNoItem().after(timeout).fail());
     }
 
-    private Uni<Response> resendUntil(Request request, long deadline) {
-        return Uni.createFrom().voidItem().onItem().delayIt().by(REPAIR_PAUSE)
-                .flatMap(ignored -> noted(redis.send(request).ifNoItem().after(timeout).fail()))
-                .onFailure(failure -> RedisErrors.isOutage(failure) && System.nanoTime() < deadline)
-                .recoverWithUni(() -> resendUntil(request, deadline));
+    /** {@code cache-store.repair-wait}: how long a write waits for its repair to land (see {@link PendingRepairs}). */
+    public Duration repairWait() {
+        return repairWait;
     }
 
     /** Whether cached reads are kept off Redis now ({@link InvalidationFence}): for reads that run as scripts. */

@@ -49,7 +49,6 @@ public class CacheMetrics {
     public static final String WRITE_BEHIND_LOST = "write.behind.lost";
     public static final String WRITE_FAILURES = "cache.write.failures";
     public static final String REPAIRS_PENDING = "cache.repairs.pending";
-    public static final String REPAIRS_ABANDONED = "cache.repairs.abandoned";
     public static final String BREAKER_STATE = "cache.redis.breaker.state";
     /** 1 while reads bypass Redis because invalidations may be undelivered (see InvalidationFence). */
     public static final String FENCE_RAISED = "cache.invalidation.fence.raised";
@@ -108,8 +107,7 @@ public class CacheMetrics {
         io.micrometer.core.instrument.Gauge.builder(REPAIRS_PENDING, pendingRepairs).tags(tags).register(registry);
         return new WriteMeters(
                 Timer.builder(WRITE).tags(tags).publishPercentileHistogram().register(registry),
-                registry.counter(WRITE_FAILURES, tags),
-                registry.counter(REPAIRS_ABANDONED, tags));
+                registry.counter(WRITE_FAILURES, tags));
     }
 
     /** The meters a refresh-ahead cache adds to {@link #forCache}'s. */
@@ -134,11 +132,11 @@ public class CacheMetrics {
     }
 
     /**
-     * @param writeFailures     cache writes that failed after the database committed (then repaired in the
-     *                          background)
-     * @param repairsAbandoned  repairs given up after their last retry: the old value may live until its TTL
+     * @param writeFailures cache writes that failed after the database committed (then repaired: see
+     *                      {@link io.cachepatterns.shared.core.PendingRepairs}; pending ones are
+     *                      {@code cache.repairs.pending})
      */
-    public record WriteMeters(Timer write, Counter writeFailures, Counter repairsAbandoned) {
+    public record WriteMeters(Timer write, Counter writeFailures) {
     }
 
     /**

@@ -2,6 +2,7 @@ package io.cachepatterns.shared.patterns;
 
 import io.cachepatterns.shared.core.CacheSettings;
 import io.cachepatterns.shared.core.LuaScript;
+import io.cachepatterns.shared.core.PendingRepairs;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.core.VertxContexts;
 import io.cachepatterns.shared.metrics.CacheMetrics;
@@ -38,8 +39,10 @@ import org.jboss.logging.Logger;
  *       under. That repair is sent before the write is answered, past the breaker, and again until Redis takes it or
  *       {@code cache-store.repair-wait} (1 s) has passed, so that another instance, which Redis may be answering
  *       while this one alone times out, never reads the ranking without the score. Only a writer cut off from Redis
- *       for longer answers first (and repairs in the background); the marker lives {@code ttl} (an hour by
- *       default), so even a repair that never reaches Redis is made good by the next rebuild within that time.</li>
+ *       for longer answers first, and repairs in the background every 250 ms ({@link PendingRepairs}): within that
+ *       of Redis answering again, before an instance that saw the outage lowers its fence; this instance reads the
+ *       set from the database meanwhile. The marker lives {@code ttl} (an hour by default), so even a repair lost
+ *       with its instance is made good by the next rebuild within that time.</li>
  *   <li>One rebuild of a set at a time across instances (a lease); others wait briefly for it, or answer from the
  *       database meanwhile.</li>
  *   <li>Reading a ranking that does not exist leaves only a short-lived marker ({@code absent-ttl}), no set.</li>
@@ -78,6 +81,8 @@ public class SortedSetWriteThrough {
     private final CacheSettings settings;
     private final Lease lease;
     private final SingleFlight<Void> rebuilds = new SingleFlight<>();
+    /** Sets whose marker must be dropped and Redis has not taken it yet, by marker key. */
+    private final PendingRepairs repairs;
 
     /**
      * @param settings {@code ttl}: how long a rebuilt set is trusted before the next rebuild; {@code absent-ttl}: the
@@ -90,6 +95,7 @@ public class SortedSetWriteThrough {
         this.store = store;
         this.settings = settings;
         this.lease = new Lease(store);
+        this.repairs = new PendingRepairs(store.repairWait());
         Tags tags = Tags.of("cache", name, "pattern", PATTERN);
         this.rebuildCount = metrics.registry().counter(CacheMetrics.SORTED_SET_REBUILDS, tags);
         this.writeFailures = metrics.registry().counter(CacheMetrics.WRITE_FAILURES, tags);
@@ -100,19 +106,14 @@ public class SortedSetWriteThrough {
     public Uni<Long> write(String set, String member, Supplier<Uni<Long>> commit) {
         return Uni.createFrom().deferred(() -> commit.get())
                 .call(stored -> store.command(Command.ZADD, List.of(key(set), "GT", stored, member))
+                        .replaceWithVoid()
                         .onFailure().recoverWithUni(failure -> {
                             writeFailures.increment();
                             LOG.warnf("ranking %s: adding %s to %s failed after the commit (%s); it will be rebuilt",
                                     name, member, set, failure.toString());
                             // Before answering: another instance may be reading the set now, its fence down (this
-                            // instance alone may have timed out). Past the breaker, until repair-wait; else in the
-                            // background.
-                            return store.evalDespiteBreaker(INCOMPLETE, List.of(marker(set), generation(set)),
-                                            List.of())
-                                    .onFailure().recoverWithUni(() -> {
-                                        markIncomplete(set);
-                                        return Uni.createFrom().nullItem();
-                                    });
+                            // instance alone may have timed out). Until it lands or repair-wait; then in the background.
+                            return markIncomplete(set);
                         }));
     }
 
@@ -160,7 +161,7 @@ public class SortedSetWriteThrough {
      * rebuild outlasted the wait, or a write raised the generation meanwhile) answers from the database.
      */
     private Uni<Response> readComplete(String set, Supplier<Uni<List<Scored>>> all, Supplier<Uni<Response>> read) {
-        if (store.readsFenced()) {
+        if (store.readsFenced() || repairs.isPending(marker(set))) {
             // Redis failed a moment ago: a score it missed may not be marked yet, so the set may lack it.
             return Uni.createFrom().failure(new RedisStore.FencedReadException());
         }
@@ -211,12 +212,14 @@ public class SortedSetWriteThrough {
         }));
     }
 
-    /** For a write whose score could not be added after its commit; also for tests. */
-    public void markIncomplete(String set) {
-        store.eval(INCOMPLETE, List.of(marker(set), generation(set)), List.of())
-                .onFailure().retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).atMost(20)
-                .subscribe().with(ignored -> { }, failure -> LOG.errorf(
-                        "ranking %s: could not mark %s for rebuild; its ranks may miss a score", name, set));
+    /**
+     * For a write whose score could not be added after its commit (also for tests): drops the completeness marker and
+     * raises the generation, past the breaker; answers once Redis has taken it, or after {@code repair-wait} with the
+     * repair still going on in the background.
+     */
+    public Uni<Void> markIncomplete(String set) {
+        return repairs.repair(marker(set), () -> store.evalDespiteBreaker(INCOMPLETE,
+                List.of(marker(set), generation(set)), List.of()));
     }
 
     /** Redis' order, computed in memory: score descending, ties by member descending. */

@@ -4,6 +4,7 @@ import io.cachepatterns.shared.core.CacheSettings;
 import io.cachepatterns.shared.core.Detached;
 import io.cachepatterns.shared.core.KeySpace;
 import io.cachepatterns.shared.core.LuaScript;
+import io.cachepatterns.shared.core.PendingRepairs;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.core.ValueCodec;
 import io.cachepatterns.shared.core.VertxContexts;
@@ -16,7 +17,6 @@ import io.vertx.core.Context;
 import io.vertx.mutiny.core.buffer.Buffer;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
@@ -35,13 +35,14 @@ import org.jboss.logging.Logger;
  *       (compare and set in one Lua script): concurrent writers, retries and slow loaders can never leave an older
  *       version cached than one already written.</li>
  *   <li>If the cache write fails after the commit, the caller still gets the committed value, the failure is
- *       counted, and the entry is deleted: before the answer, past the breaker, and again until Redis takes it or
- *       {@code cache-store.repair-wait} (1 s) has passed, since Redis may be answering other instances while this one
- *       alone times out; after that, in the background, retried until Redis takes it. Meanwhile this instance
+ *       counted, and the entry is deleted: before the answer, past the breaker, again and again until Redis takes
+ *       it or {@code cache-store.repair-wait} (1 s) has passed, since Redis may be answering other instances while
+ *       this one alone times out; after that in the background, every 250 ms until Redis takes it
+ *       ({@link PendingRepairs}). Meanwhile this instance
  *       reads that key from the database, so its own clients never see the older value; other instances stay off
  *       Redis too once they saw it fail ({@link io.cachepatterns.shared.core.InvalidationFence}). A delete, not the
  *       value: a repair that landed after Redis had lost its data (restarted empty) and a newer write would have
- *       cached the older version for good (found by the fault suite's half-written-state check). That retry lives
+ *       cached the older version for good (found by the fault suite's half-written-state check). That repair lives
  *       in memory: a service that also records the write in the outbox
  *       ({@link #invalidationOf}, as profile-service does) never leaves the older version cached, even if it dies
  *       before Redis is back: the outbox deletes the entry.</li>
@@ -59,7 +60,6 @@ public class WriteThrough<T> implements InvalidationTarget {
     private static final Logger LOG = Logger.getLogger(WriteThrough.class);
     private static final LuaScript WRITE_IF_NEWER = LuaScript.load("/io/cachepatterns/shared/core/write-if-newer.lua");
     private static final String VALUE_FIELD = "d";
-    private static final int REPAIR_ATTEMPTS = 20;
 
     private final String name;
     private final KeySpace keys;
@@ -71,8 +71,8 @@ public class WriteThrough<T> implements InvalidationTarget {
     private final CacheMetrics.Meters meters;
     private final CacheMetrics.WriteMeters writeMeters;
     private final SingleFlight<CacheRead<T>> singleFlight = new SingleFlight<>();
-    /** Ids whose cache write failed and is being retried, with the version being written. */
-    private final ConcurrentHashMap<String, Long> pendingRepairs = new ConcurrentHashMap<>();
+    /** Entries whose cache write failed and whose delete has not reached Redis yet, by key. */
+    private final PendingRepairs repairs;
 
     public WriteThrough(String name, KeySpace keys, ValueCodec<T> codec, CacheSettings settings, RedisStore store,
                         CacheMetrics metrics, Function<T, String> idOf, ToLongFunction<T> versionOf) {
@@ -84,7 +84,8 @@ public class WriteThrough<T> implements InvalidationTarget {
         this.idOf = idOf;
         this.versionOf = versionOf;
         this.meters = metrics.forCache(name, PATTERN, settings.loadTimeout());
-        this.writeMeters = metrics.forWrites(name, PATTERN, pendingRepairs::size);
+        this.repairs = new PendingRepairs(store.repairWait());
+        this.writeMeters = metrics.forWrites(name, PATTERN, repairs::size);
     }
 
     /** The value of {@code id}, from the cache or loaded and cached; absent if the loader finds nothing. */
@@ -98,7 +99,7 @@ public class WriteThrough<T> implements InvalidationTarget {
         }
         Context context = VertxContexts.current();
         String key = keys.dataKey(id);
-        if (pendingRepairs.containsKey(id)) {
+        if (repairs.isPending(key)) {
             // Redis may still hold the version before our last write: ask the database until the repair lands.
             meters.degraded().increment();
             return singleFlight.run(key, () -> VertxContexts.runOn(context, () -> meters.timedLoad(loader))
@@ -153,9 +154,9 @@ public class WriteThrough<T> implements InvalidationTarget {
         return store.delete(List.of(keys.dataKey(id))).replaceWithVoid();
     }
 
-    /** Versions of {@code id}'s write still being retried; for tests and health. */
+    /** Whether the delete of {@code id}'s entry is still waiting for Redis; for tests and health. */
     public boolean repairPending(String id) {
-        return pendingRepairs.containsKey(id);
+        return repairs.isPending(keys.dataKey(id));
     }
 
     private Uni<Void> writeToCache(String id, T value) {
@@ -168,28 +169,13 @@ public class WriteThrough<T> implements InvalidationTarget {
                     LOG.warnf("cache %s: write of %s v%d failed after commit (%s); deleting its entry", name, id,
                             version, failure.toString());
                     // Before answering: another instance may read the entry now, its fence down (this instance
-                    // alone may have timed out). Past the breaker, until repair-wait; else in the background.
-                    return store.deleteDespiteBreaker(List.of(keys.dataKey(id))).replaceWithVoid()
-                            .onFailure().recoverWithUni(() -> {
-                                repair(id, version);
-                                return Uni.createFrom().voidItem();
-                            });
+                    // alone may have timed out). Until it lands or repair-wait has passed; then in the background.
+                    String key = keys.dataKey(id);
+                    return repairs.repair(key, () -> {
+                        singleFlight.forget(key);
+                        return store.deleteDespiteBreaker(List.of(key));
+                    });
                 });
-    }
-
-    private void repair(String id, long version) {
-        pendingRepairs.merge(id, version, Math::max);
-        deliver(id)
-                .onFailure().retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5))
-                .atMost(REPAIR_ATTEMPTS)
-                .subscribe().with(
-                        deleted -> pendingRepairs.remove(id, version),
-                        failure -> {
-                            pendingRepairs.remove(id, version);
-                            writeMeters.repairsAbandoned().increment();
-                            LOG.errorf("cache %s: gave up deleting %s after v%d; an older value may live until its"
-                                    + " TTL", name, id, version);
-                        });
     }
 
     private Uni<Void> fill(String id, T value) {

@@ -69,7 +69,7 @@ class SortedSetWriteThroughTest {
         Thread.sleep(100);
         // Meanwhile bob's score commits, and its ZADD fails: the library marks the set incomplete.
         database.add(new Scored("bob", 50));
-        boards.markIncomplete(board);
+        boards.markIncomplete(board).await().atMost(Duration.ofSeconds(5));
         Thread.sleep(100);
         rebuildMayGoOn.complete(null);
         slowRead.get(5, TimeUnit.SECONDS);
