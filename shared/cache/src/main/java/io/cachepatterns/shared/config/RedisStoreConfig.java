@@ -43,11 +43,11 @@ public interface RedisStoreConfig {
     Duration fenceHold();
 
     /**
-     * How long a write-through whose cache write failed after its commit keeps sending the repair (drop the entry, mark
-     * the ranking incomplete) before it answers anyway: Redis may answer every other instance while this one alone
-     * times out (a stalled connection, a pause of this JVM), and until the repair lands those instances read the
-     * value before the write. Each attempt has the {@code timeout}. During a full Redis outage every write-through
-     * write is answered this much later.
+     * How long a write-through whose cache write failed after its commit keeps sending the repair (supersede the
+     * entry, mark the ranking incomplete) before it answers anyway: Redis may answer every other instance while this
+     * one alone times out (a stalled connection, a pause of this JVM), and until the repair lands those instances
+     * read the value before the write. Each attempt has the {@code timeout}. During a full Redis outage every
+     * write-through write that needs a repair is answered this much later.
      */
     @WithDefault("1s")
     Duration repairWait();

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Repairs that must reach Redis after a write-through's cache write failed past its commit (delete an entry, mark a
+ * Repairs that must reach Redis after a write-through's cache write failed past its commit (supersede an entry, mark a
  * ranking incomplete), sent until Redis has taken them.
  *
  * <p>Why: Redis may answer every other instance while this one alone cannot reach it (a stalled connection, a pause of

@@ -294,13 +294,6 @@ public class RedisStore {
         return bySha(script, keys, args, this::sendDespiteBreaker);
     }
 
-    /** {@link #delete}, sent even while the breaker is open: see {@link #evalDespiteBreaker}. */
-    public Uni<Long> deleteDespiteBreaker(List<String> keys) {
-        Request request = Request.cmd(Command.DEL);
-        keys.forEach(request::arg);
-        return sendDespiteBreaker(request).map(Response::toLong);
-    }
-
     private Uni<Response> sendDespiteBreaker(Request request) {
         return noted(dispatch(request).ifNoItem().after(timeout).fail());
     }

@@ -35,15 +35,17 @@ import org.jboss.logging.Logger;
  *       (compare and set in one Lua script): concurrent writers, retries and slow loaders can never leave an older
  *       version cached than one already written.</li>
  *   <li>If the cache write fails after the commit, the caller still gets the committed value, the failure is
- *       counted, and the entry is deleted: before the answer, past the breaker, again and again until Redis takes
- *       it or {@code cache-store.repair-wait} (1 s) has passed, since Redis may be answering other instances while
- *       this one alone times out; after that in the background, every 250 ms until Redis takes it
+ *       counted, and the entry is superseded: before the answer, past the breaker, again and again until Redis
+ *       takes it or {@code cache-store.repair-wait} (1 s) has passed, since Redis may be answering other instances
+ *       while this one alone times out; after that in the background, every 250 ms until Redis takes it
  *       ({@link PendingRepairs}). Meanwhile this instance
  *       reads that key from the database, so its own clients never see the older value; other instances stay off
- *       Redis too once they saw it fail ({@link io.cachepatterns.shared.core.InvalidationFence}). A delete, not the
- *       value: a repair that landed after Redis had lost its data (restarted empty) and a newer write would have
- *       cached the older version for good (found by the fault suite's half-written-state check). That repair lives
- *       in memory: a service that also records the write in the outbox
+ *       Redis too once they saw it fail ({@link io.cachepatterns.shared.core.InvalidationFence}). Superseded, not
+ *       written again nor deleted: the entry keeps only the version before the committed one, so reads load, and a
+ *       load that read the database before the commit cannot cache its older version afterwards (a delete let it
+ *       in); the value written again, landing after Redis had lost its data (restarted empty) and a newer write,
+ *       would have cached the older version for good (found by the fault suite's half-written-state check). That
+ *       repair lives in memory: a service that also records the write in the outbox
  *       ({@link #invalidationOf}, as profile-service does) never leaves the older version cached, even if it dies
  *       before Redis is back: the outbox deletes the entry.</li>
  *   <li>Redis is optional: when it fails, reads go to the loader (one load per key per instance) and writes to the
@@ -59,6 +61,7 @@ public class WriteThrough<T> implements InvalidationTarget {
 
     private static final Logger LOG = Logger.getLogger(WriteThrough.class);
     private static final LuaScript WRITE_IF_NEWER = LuaScript.load("/io/cachepatterns/shared/core/write-if-newer.lua");
+    private static final LuaScript SUPERSEDE = LuaScript.load("/io/cachepatterns/shared/core/supersede.lua");
     private static final String VALUE_FIELD = "d";
 
     private final String name;
@@ -166,14 +169,15 @@ public class WriteThrough<T> implements InvalidationTarget {
                 .replaceWithVoid()
                 .onFailure().recoverWithUni(failure -> {
                     writeMeters.writeFailures().increment();
-                    LOG.warnf("cache %s: write of %s v%d failed after commit (%s); deleting its entry", name, id,
-                            version, failure.toString());
+                    LOG.warnf("cache %s: write of %s v%d failed after commit (%s); superseding its entry", name,
+                            id, version, failure.toString());
                     // Before answering: another instance may read the entry now, its fence down (this instance
                     // alone may have timed out). Until it lands or repair-wait has passed; then in the background.
                     String key = keys.dataKey(id);
                     return repairs.repair(key, () -> {
                         singleFlight.forget(key);
-                        return store.deleteDespiteBreaker(List.of(key));
+                        return store.evalDespiteBreaker(SUPERSEDE, List.of(key),
+                                List.of(version, settings.ttlWithJitter().toMillis()));
                     });
                 });
     }

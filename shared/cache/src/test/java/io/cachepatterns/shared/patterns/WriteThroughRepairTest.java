@@ -37,6 +37,8 @@ import org.junit.jupiter.api.Test;
  *       only once Redis no longer vouches for the old state. Found by the fault suite in CI (a best score read on the
  *       other instance right after the write was answered: the writer had timed out on its {@code ZADD} and on its
  *       one repair attempt).</li>
+ *   <li>A load that read the database before the write and fills the cache after its repair: refused, as the
+ *       written value would have refused it.</li>
  *   <li>Redis is out for longer than the repair's wait: the write is answered anyway, and the repair lands within a
  *       second of Redis answering again, before any other instance's fence ({@code fence-hold}, 3 s) lets its reads
  *       back on Redis.</li>
@@ -130,6 +132,29 @@ class WriteThroughRepairTest {
             assertThat(cached == null || String.valueOf(cached).contains("second"))
                     .as("when the write was answered, Redis held %s", cached)
                     .isTrue();
+        }
+    }
+
+    @Test
+    void aLoadThatReadTheDatabaseBeforeTheWriteCannotCacheItsOlderVersionAfterTheRepair() {
+        WriteThrough<Thing> things = caches.writeThrough("things-late-load", Thing.class, Thing::id, Thing::version);
+        String id = "t-" + UUID.randomUUID();
+        onEventLoop(() -> things.write(() -> Uni.createFrom().item(new Thing(id, 1, "first"))));
+
+        // Cut off for a moment: the cache write of v2 fails, its repair lands once Redis answers again.
+        FaultProxy proxy = ProxiedRedisResource.redis();
+        proxy.refuse();
+        TIMER.schedule(proxy::resume, STALL.toMillis(), TimeUnit.MILLISECONDS);
+        onEventLoop(() -> things.write(() -> Uni.createFrom().item(new Thing(id, 2, "second"))));
+
+        // A read on another instance whose load read the database before v2 committed, and fills only now.
+        onEventLoop(() -> things.read(id, () -> Uni.createFrom().item(new Thing(id, 1, "first"))));
+
+        try (RedisCli otherInstance = RedisCli.connect(TestServers.get().redisUrl())) {
+            List<String> entries = otherInstance.keys("*{" + id + "}");
+            Object cached = entries.isEmpty() ? null : otherInstance.call("HGET", entries.get(0), "d");
+            assertThat(String.valueOf(cached)).as("what Redis holds after the write of v2 was answered")
+                    .doesNotContain("first");
         }
     }
 
