@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * that stalled. A repair that outlasts the wait goes on in the background, one round every {@link #INTERVAL}: once
  * Redis answers again it lands within that, before an instance that saw the outage lowers its fence
  * ({@code cache-store.fence-hold}, 3 s) — not at the next step of a growing backoff, seconds later (the ranking's
- * marker was still vouching for a set without the score 2-5 s after Redis was back, measured by
+ * marker was still vouching for a set without the score 2-3 s after Redis was back, measured by
  * {@code WriteThroughRepairTest}).
  *
  * <p><b>Trade-off.</b> During a full Redis outage a write that needs a repair is answered {@code repair-wait} later,

@@ -74,7 +74,7 @@ public class WriteThrough<T> implements InvalidationTarget {
     private final CacheMetrics.Meters meters;
     private final CacheMetrics.WriteMeters writeMeters;
     private final SingleFlight<CacheRead<T>> singleFlight = new SingleFlight<>();
-    /** Entries whose cache write failed and whose delete has not reached Redis yet, by key. */
+    /** Entries whose cache write failed and whose superseding has not reached Redis yet, by key. */
     private final PendingRepairs repairs;
 
     public WriteThrough(String name, KeySpace keys, ValueCodec<T> codec, CacheSettings settings, RedisStore store,
@@ -157,7 +157,7 @@ public class WriteThrough<T> implements InvalidationTarget {
         return store.delete(List.of(keys.dataKey(id))).replaceWithVoid();
     }
 
-    /** Whether the delete of {@code id}'s entry is still waiting for Redis; for tests and health. */
+    /** Whether the superseding of {@code id}'s entry is still waiting for Redis; for tests and health. */
     public boolean repairPending(String id) {
         return repairs.isPending(keys.dataKey(id));
     }

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The repair of a write-through whose cache step failed after its commit (drop the ranking's completeness marker,
- * delete the value's entry), judged by what another instance would read: Redis read directly, past this instance's
+ * supersede the value's entry), judged by what another instance would read: Redis read directly, past this instance's
  * proxy.
  * <ul>
  *   <li>Redis fails this instance alone for a moment, while it answers every other instance: the write is answered
