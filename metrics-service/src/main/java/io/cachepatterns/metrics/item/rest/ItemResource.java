@@ -17,6 +17,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
@@ -30,6 +31,7 @@ public class ItemResource {
     private static final int MAX_COUNT = 1000;
     private static final int MAX_BULK = 100;
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    private static final Pattern VISIBLE_ASCII = Pattern.compile("[\\x21-\\x7E]{1,255}");
 
     private final CounterService counters;
     private final Authenticator authenticator;
@@ -152,7 +154,7 @@ public class ItemResource {
         if (raw == null) {
             return null;
         }
-        if (!raw.matches("[\\x21-\\x7E]{1,255}")) {
+        if (!VISIBLE_ASCII.matcher(raw).matches()) {
             throw ProblemException.badRequest(IDEMPOTENCY_KEY, "must be 1 to 255 visible ASCII characters");
         }
         return raw;
