@@ -8,6 +8,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.cachepatterns.profile.account.repository.ProfileRepository;
+import io.cachepatterns.profile.account.service.ProfileView;
+import io.cachepatterns.shared.core.RedisStore;
+import io.cachepatterns.shared.invalidation.Invalidation;
+import io.cachepatterns.shared.outbox.OutboxRelay;
+import io.cachepatterns.shared.patterns.Caches;
+import io.cachepatterns.shared.patterns.WriteThrough;
 import io.cachepatterns.testsupport.PostgresAddress;
 import io.cachepatterns.testsupport.RealServersResource;
 import io.cachepatterns.testsupport.Servers;
@@ -16,6 +22,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -24,6 +31,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -37,6 +45,15 @@ class ProfileWriteThroughTest {
 
     @Inject
     MeterRegistry registry;
+
+    @Inject
+    Caches caches;
+
+    @Inject
+    OutboxRelay relay;
+
+    @Inject
+    RedisStore store;
 
     @Test
     void aNewProfileIsCachedByItsRegistration() {
@@ -126,6 +143,80 @@ class ProfileWriteThroughTest {
         }
         assertEquals("HIT", source, "the old entry was deleted, and a miss cached the new value");
         assertEquals(1.0, writeFailures() - failuresBefore, 0.0, "the failed cache write was counted");
+    }
+
+    /**
+     * A writer that committed and died before its cache write: the outbox relay delivers its row. A load that read
+     * the database before that commit and fills the cache only now (a slow reader on another instance) must not
+     * cache its older version: with the row delivered as a delete it did, and every read served it until the TTL.
+     */
+    @Test
+    void aLoadThatReadTheDatabaseBeforeACommitCannotCacheItsOlderVersionAfterTheRelayDeliversIt() throws Exception {
+        ProfileApi.Account account = account();
+        put(account, account.id(), update("before", "cached")).then().statusCode(200);
+        String id = String.valueOf(account.id());
+        @SuppressWarnings("unchecked")
+        WriteThrough<ProfileView> profiles = (WriteThrough<ProfileView>) caches.target("profiles").orElseThrow();
+        // What the slow load read: the row before the commit (served from the cache here, the same value).
+        ProfileView before = profiles.read(id, () -> Uni.createFrom().failure(new AssertionError("cached")))
+                .await().atMost(Duration.ofSeconds(5)).value();
+        assertEquals("before", before.displayName());
+
+        // The writer's transaction, as its outbox records it, committed; then the writer died: no cache write.
+        long committed = commitBehindTheCache(account.id(), "after", new Invalidation("profiles", id,
+                before.version() + 1));
+        awaitRelayed();
+
+        // The slow load fills now, with what it read before the commit.
+        profiles.read(id, () -> Uni.createFrom().item(before)).await().atMost(Duration.ofSeconds(5));
+        Response read = get(account.id());
+        read.then().statusCode(200);
+        assertEquals("after", read.jsonPath().getString("displayName"), "the older version was cached");
+        assertEquals(committed, read.jsonPath().getLong("version"));
+    }
+
+    /** Updates the row and records its outbox row in one transaction, past the application. Answers the version. */
+    private static long commitBehindTheCache(long id, String displayName, Invalidation invalidation)
+            throws Exception {
+        PostgresAddress db = TestServers.get().postgres();
+        try (Connection connection = DriverManager.getConnection(db.jdbcUrl("cachepatterns"), db.user(),
+                db.password())) {
+            connection.setAutoCommit(false);
+            long version;
+            try (PreparedStatement update = connection.prepareStatement("UPDATE profile SET display_name = ?,"
+                    + " version = version + 1 WHERE id = ? RETURNING version")) {
+                update.setString(1, displayName);
+                update.setLong(2, id);
+                try (ResultSet rows = update.executeQuery()) {
+                    rows.next();
+                    version = rows.getLong(1);
+                }
+            }
+            assertEquals(invalidation.version(), version);
+            try (PreparedStatement record = connection.prepareStatement("INSERT INTO cache_outbox"
+                    + " (id, target, item, version, handed_over) VALUES (?, ?, ?, ?, true)")) {
+                record.setString(1, UUID.randomUUID().toString());
+                record.setString(2, invalidation.target());
+                record.setString(3, invalidation.id());
+                record.setLong(4, version);
+                record.executeUpdate();
+            }
+            connection.commit();
+            return version;
+        }
+    }
+
+    /** Until the relay delivered every row and lowered the fence (reads here trust Redis again). */
+    private void awaitRelayed() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < deadline) {
+            relay.relayOnce().await().atMost(Duration.ofSeconds(5));
+            if (relay.backlog() == 0 && !store.readsFenced()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the relay did not deliver the row within 15 s");
     }
 
     private double writeFailures() {

@@ -14,3 +14,7 @@ CREATE TABLE IF NOT EXISTS cache_outbox (
 );
 CREATE INDEX IF NOT EXISTS cache_outbox_recorded_at ON cache_outbox (recorded_at);
 ALTER TABLE cache_outbox ADD COLUMN IF NOT EXISTS handed_over boolean NOT NULL DEFAULT false;
+-- The version the change committed, for a cache whose entries carry one (write-through): its delivery supersedes the
+-- entry with that version, refusing older ones, where a delete would let a load that read the database before the
+-- commit cache its older version afterwards. NULL for the others (and rows from older releases): deleted.
+ALTER TABLE cache_outbox ADD COLUMN IF NOT EXISTS version bigint;

@@ -75,7 +75,7 @@ public class ProfileService {
      * Concurrent updates of one profile take turns on a row lock, so none is lost.
      */
     public Uni<ProfileView> update(long id, Long expectedVersion, ProfileUpdate update) {
-        // The outbox row makes the cache write durable: if Redis cannot take it, the old copy is deleted later.
+        // The outbox row makes the cache write durable: if Redis cannot take it, the old copy is superseded later.
         return profiles.write(() -> outbox.transaction(() -> repository.findForUpdate(id)
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("no profile " + id))
                 .invoke(profile -> {
@@ -117,7 +117,7 @@ public class ProfileService {
     }
 
     private List<Invalidation> cachedCopy(ProfileView view) {
-        return List.of(profiles.invalidationOf(String.valueOf(view.id())));
+        return List.of(profiles.invalidationOf(view));
     }
 
     /** The profile id for these credentials; a 401 that does not say which part was wrong. */

@@ -19,6 +19,14 @@ public interface InvalidationTarget {
      */
     Uni<Void> deliver(String id);
 
+    /**
+     * Delivers what the outbox recorded. Targets whose entries carry versions use the committed version; the others
+     * ignore it and {@link #deliver(String) deliver} the id.
+     */
+    default Uni<Void> deliver(Invalidation invalidation) {
+        return deliver(invalidation.id());
+    }
+
     /** What to record in the change's transaction. */
     default Invalidation invalidationOf(String id) {
         return new Invalidation(targetName(), id);

@@ -8,6 +8,7 @@ import io.cachepatterns.shared.core.PendingRepairs;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.core.ValueCodec;
 import io.cachepatterns.shared.core.VertxContexts;
+import io.cachepatterns.shared.invalidation.Invalidation;
 import io.cachepatterns.shared.invalidation.InvalidationTarget;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.cachepatterns.shared.patterns.CacheRead.Source;
@@ -46,8 +47,8 @@ import org.jboss.logging.Logger;
  *       in); the value written again, landing after Redis had lost its data (restarted empty) and a newer write,
  *       would have cached the older version for good (found by the fault suite's half-written-state check). That
  *       repair lives in memory: a service that also records the write in the outbox
- *       ({@link #invalidationOf}, as profile-service does) never leaves the older version cached, even if it dies
- *       before Redis is back: the outbox deletes the entry.</li>
+ *       ({@link #invalidationOf(Object)}, as profile-service does) never leaves the older version cached, even if it
+ *       dies before Redis is back: the outbox supersedes the entry the same way.</li>
  *   <li>Redis is optional: when it fails, reads go to the loader (one load per key per instance) and writes to the
  *       database alone.</li>
  *   <li>A write, once started, finishes both steps even if its caller gives up (a cancelled request); a read after
@@ -147,10 +148,32 @@ public class WriteThrough<T> implements InvalidationTarget {
     }
 
     /**
-     * Drops {@code id}'s entry, failing when Redis did not take it: for the outbox, which records it in the write's
-     * transaction and tries again until Redis has it, so that a cache write lost with a dying instance (or a Redis
-     * outage) never leaves the older version cached. The write's own versioned write follows it on the fast path.
+     * What the outbox records for a write of {@code value}, in the write's transaction: its id and the version it
+     * commits. Delivered ({@link #deliver(Invalidation)}) until Redis has it, so that a cache write lost with a dying
+     * instance (or a Redis outage) never leaves the older version cached.
      */
+    public Invalidation invalidationOf(T value) {
+        return new Invalidation(name, idOf.apply(value), versionOf.applyAsLong(value));
+    }
+
+    /**
+     * Supersedes {@code id}'s entry with the committed version, as a failed cache write's repair does (see the class
+     * comment), failing when Redis did not take it, so that the outbox tries again. Not a delete: after one, a load
+     * that read the database before the commit could still cache its older version, for a TTL; the superseded entry
+     * refuses it. On the writer's fast path the write's own versioned write follows it.
+     */
+    @Override
+    public Uni<Void> deliver(Invalidation invalidation) {
+        if (invalidation.version() == null) {
+            return deliver(invalidation.id()); // recorded without a version (by an older release): deleted
+        }
+        String key = keys.dataKey(invalidation.id());
+        singleFlight.forget(key);
+        return store.eval(SUPERSEDE, List.of(key), List.of(invalidation.version(), settings.ttlWithJitter().toMillis()))
+                .replaceWithVoid();
+    }
+
+    /** Drops {@code id}'s entry, failing when Redis did not take it: an outbox row without a version. */
     @Override
     public Uni<Void> deliver(String id) {
         singleFlight.forget(keys.dataKey(id));

@@ -44,7 +44,8 @@ import org.jboss.logging.Logger;
  *       the writer's answer ({@code poll-interval}: the writer hands what it could not deliver over to every relay
  *       before it answers), or, if the writer died first, once the row is {@code min-age} old.</li>
  *   <li>A client that disconnects mid-write stops nothing: the transaction and the delivery run to their end.</li>
- *   <li>Deliveries are idempotent (a delete, an announcement), so one delivered twice costs an extra cache miss.</li>
+ *   <li>Deliveries are idempotent (a delete, an announcement, or for a versioned entry a supersede that refuses
+ *       every version older than the one committed), so one delivered twice costs an extra cache miss.</li>
  *   <li>A transaction that loses a version check to a concurrent one (its row changed after it read it) rolls back and
  *       runs again, up to 4 more times; then the write is answered 409, never 500.</li>
  * </ul>
@@ -109,17 +110,18 @@ public class Outbox {
         if (invalidations.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        StringBuilder sql = new StringBuilder("INSERT INTO cache_outbox (id, target, item) VALUES ");
+        StringBuilder sql = new StringBuilder("INSERT INTO cache_outbox (id, target, item, version) VALUES ");
         List<Object> parameters = new ArrayList<>();
         for (Invalidation invalidation : invalidations) {
             Row row = new Row(UUID.randomUUID().toString(), invalidation);
             recorded.add(row);
             int n = parameters.size();
             sql.append(n == 0 ? "" : ", ").append("(?").append(n + 1).append(", ?").append(n + 2).append(", ?")
-                    .append(n + 3).append(')');
+                    .append(n + 3).append(", CAST(?").append(n + 4).append(" AS bigint))");
             parameters.add(row.id());
             parameters.add(invalidation.target());
             parameters.add(invalidation.id());
+            parameters.add(invalidation.version());
         }
         return Panache.getSession().flatMap(session -> {
             var insert = session.createNativeQuery(sql.toString(), new AffectedEntities());
@@ -178,7 +180,7 @@ public class Outbox {
 
     private Uni<Void> deliverOne(Row row) {
         return caches.target(row.invalidation().target())
-                .map(target -> target.deliver(row.invalidation().id()))
+                .map(target -> target.deliver(row.invalidation()))
                 .orElseGet(() -> Uni.createFrom().failure(new IllegalStateException(
                         "no cache or channel named " + row.invalidation().target() + " here")));
     }

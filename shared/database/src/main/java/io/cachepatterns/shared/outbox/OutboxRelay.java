@@ -2,6 +2,7 @@ package io.cachepatterns.shared.outbox;
 
 import io.cachepatterns.shared.core.InvalidationFence;
 import io.cachepatterns.shared.core.RedisStore;
+import io.cachepatterns.shared.invalidation.Invalidation;
 import io.cachepatterns.shared.metrics.CacheMetrics;
 import io.cachepatterns.shared.patterns.Caches;
 import io.micrometer.core.instrument.Counter;
@@ -49,7 +50,8 @@ public class OutboxRelay {
     /** The due rows: handed over by their writer, or {@code $1} ms old ({@code min-age}; 0 while fenced). */
     private static final String DUE = " FROM cache_outbox WHERE handed_over"
             + " OR recorded_at <= now() - $1::float8 * INTERVAL '1 millisecond'";
-    private static final String SELECT_DUE = "SELECT id, target, item, EXTRACT(EPOCH FROM now() - recorded_at) AS age"
+    private static final String SELECT_DUE = "SELECT id, target, item, version,"
+            + " EXTRACT(EPOCH FROM now() - recorded_at) AS age"
             + DUE + " ORDER BY recorded_at LIMIT $2 FOR UPDATE SKIP LOCKED";
     private static final String COUNT_DUE = "SELECT count(*) AS due, EXTRACT(EPOCH FROM now() - min(recorded_at))"
             + " AS age" + DUE;
@@ -169,22 +171,25 @@ public class OutboxRelay {
         if (due.isEmpty()) {
             return Uni.createFrom().item(0);
         }
-        // One delivery per distinct invalidation: a product edited ten times while Redis was down is deleted once.
+        // One delivery per distinct invalidation: a product edited ten times while Redis was down is deleted once;
+        // a versioned entry is superseded once, with the newest version committed.
         Map<String, List<String>> idsByInvalidation = new LinkedHashMap<>();
-        Map<String, Row> firstRow = new LinkedHashMap<>();
+        Map<String, Invalidation> merged = new LinkedHashMap<>();
         for (Row row : due) {
-            String key = row.getString("target") + '\u0000' + row.getString("item");
+            Invalidation invalidation = new Invalidation(row.getString("target"), row.getString("item"),
+                    row.getLong("version"));
+            String key = invalidation.target() + '\u0000' + invalidation.id();
             idsByInvalidation.computeIfAbsent(key, k -> new ArrayList<>()).add(row.getString("id"));
-            firstRow.putIfAbsent(key, row);
+            merged.merge(key, invalidation, OutboxRelay::newer);
         }
         List<Uni<List<String>>> deliveries = new ArrayList<>();
-        firstRow.forEach((key, row) -> deliveries.add(caches.target(row.getString("target"))
-                .map(target -> target.deliver(row.getString("item"))
+        merged.forEach((key, invalidation) -> deliveries.add(caches.target(invalidation.target())
+                .map(target -> target.deliver(invalidation)
                         .replaceWith(idsByInvalidation.get(key))
                         .onFailure().recoverWithItem(failure -> {
                             failures.increment();
-                            LOG.debugf("outbox: %s of %s still not delivered: %s", row.getString("item"),
-                                    row.getString("target"), failure);
+                            LOG.debugf("outbox: %s of %s still not delivered: %s", invalidation.id(),
+                                    invalidation.target(), failure);
                             return List.<String>of();
                         }))
                 .orElseGet(() -> Uni.createFrom().item(List.of()))));
@@ -198,5 +203,13 @@ public class OutboxRelay {
             return connection.preparedQuery(Outbox.DELETE).execute(Tuple.of(done.toArray(String[]::new)))
                     .replaceWith(done.size());
         });
+    }
+
+    /** Two rows for one entry: the newer version; none if either has none (then the entry is deleted). */
+    private static Invalidation newer(Invalidation one, Invalidation other) {
+        if (one.version() == null || other.version() == null) {
+            return new Invalidation(one.target(), one.id());
+        }
+        return one.version() >= other.version() ? one : other;
     }
 }
