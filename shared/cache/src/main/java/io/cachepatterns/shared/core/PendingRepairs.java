@@ -41,7 +41,7 @@ public final class PendingRepairs {
     /** Between the attempts of a repair being waited for: a refused connection is not retried in a tight loop. */
     private static final Duration PAUSE = Duration.ofMillis(50);
     /** Between background rounds: well inside the fence's hold, so a repair lands before other instances read. */
-    static final Duration INTERVAL = Duration.ofMillis(250);
+    private static final Duration INTERVAL = Duration.ofMillis(250);
 
     private final Duration wait;
     private final AtomicLong submitted = new AtomicLong();
