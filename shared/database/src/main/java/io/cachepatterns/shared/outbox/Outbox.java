@@ -40,9 +40,10 @@ import org.jboss.logging.Logger;
  *       for that, so the writer's next read is fresh; if that fails (or the writer dies first), by the
  *       {@link OutboxRelay} of any instance, until Redis has it. Meanwhile no stale read: an instance that saw Redis
  *       fail reads from the database until its relay has delivered everything (the
- *       {@link io.cachepatterns.shared.core.InvalidationFence}); one that did not, from its relay's next poll after
- *       the writer's answer ({@code poll-interval}: the writer hands what it could not deliver over to every relay
- *       before it answers), or, if the writer died first, once the row is {@code min-age} old.</li>
+ *       {@link io.cachepatterns.shared.core.InvalidationFence}); one that did not, from the moment its relay has
+ *       delivered the row: the writer hands what it could not deliver over to every relay before it answers, and the
+ *       hand-over wakes them ({@link OutboxSignal}; without the signal, at their next poll, {@code poll-interval}),
+ *       or, if the writer died first, once the row is {@code min-age} old.</li>
  *   <li>A client that disconnects mid-write stops nothing: the transaction and the delivery run to their end.</li>
  *   <li>Deliveries are idempotent (a delete, an announcement, or for a versioned entry a supersede that refuses
  *       every version older than the one committed), so one delivered twice costs an extra cache miss.</li>
@@ -55,7 +56,10 @@ public class Outbox {
 
     private static final Logger LOG = Logger.getLogger(Outbox.class);
     static final String DELETE = "DELETE FROM cache_outbox WHERE id = ANY($1)";
-    private static final String HAND_OVER = "UPDATE cache_outbox SET handed_over = true WHERE id = ANY($1)";
+    /** Marks the rows due for every relay and wakes the relays ({@link OutboxSignal}) as it commits. */
+    private static final String HAND_OVER = "WITH handed AS (UPDATE cache_outbox SET handed_over = true"
+            + " WHERE id = ANY($1) RETURNING id) SELECT pg_notify('" + OutboxSignal.CHANNEL + "', '')"
+            + " FROM (SELECT 1 FROM handed LIMIT 1) AS any_handed";
     private static final int CONFLICT_RETRIES = 4;
     private static final Duration CONFLICT_BACKOFF = Duration.ofMillis(5);
 
@@ -134,8 +138,8 @@ public class Outbox {
 
     /**
      * The fast path, after the commit. Never fails: what it cannot deliver, it hands over to the relays of every
-     * instance before the write is answered, so that another instance stops reading Redis within a poll of that
-     * answer instead of once the row is {@code min-age} old.
+     * instance before the write is answered, waking them, so that another instance delivers it at once instead of
+     * once the row is {@code min-age} old.
      */
     private Uni<Void> deliver(List<Row> rows) {
         if (rows.isEmpty()) {

@@ -28,7 +28,8 @@ import org.jboss.logging.Logger;
  * Delivers the invalidations that their writers could not: Redis was unreachable, its breaker open, or the writer
  * died between its commit and its delivery.
  *
- * <p>Every instance runs one and polls the outbox table every {@code cache-outbox.poll-interval}. A poll locks the
+ * <p>Every instance runs one and polls the outbox table every {@code cache-outbox.poll-interval}, and at once when a
+ * writer hands rows over ({@link OutboxSignal}). A poll locks the
  * due rows it takes ({@code FOR UPDATE SKIP LOCKED}), so instances share the backlog instead of delivering the
  * same rows together; it delivers each distinct invalidation once, deletes the rows Redis took and commits. Rows
  * whose delivery failed stay locked until the commit and are taken again by the next poll, on whichever instance.
@@ -62,21 +63,24 @@ public class OutboxRelay {
     private final OutboxConfig config;
     private final Vertx vertx;
     private final InvalidationFence fence;
+    private final OutboxSignal signal;
     private final Counter delivered;
     private final Counter failures;
     private final AtomicLong backlog = new AtomicLong();
     private final AtomicLong oldestMillis = new AtomicLong();
     private final AtomicBoolean polling = new AtomicBoolean();
+    private final AtomicBoolean pollAgain = new AtomicBoolean();
     private volatile long timer = -1;
 
     public OutboxRelay(Pool pool, Caches caches, RedisStore store, OutboxConfig config, Vertx vertx,
-                       CacheMetrics metrics, InvalidationFence fence) {
+                       CacheMetrics metrics, InvalidationFence fence, OutboxSignal signal) {
         this.pool = pool;
         this.caches = caches;
         this.store = store;
         this.config = config;
         this.vertx = vertx;
         this.fence = fence;
+        this.signal = signal;
         this.delivered = metrics.registry().counter(CacheMetrics.OUTBOX_DELIVERED, "path", "relay");
         this.failures = metrics.registry().counter(CacheMetrics.OUTBOX_DELIVERY_FAILURES);
         metrics.registry().gauge(CacheMetrics.OUTBOX_BACKLOG, backlog);
@@ -88,6 +92,7 @@ public class OutboxRelay {
             return;
         }
         fence.guard();
+        pollNow();
         timer = vertx.setPeriodic(config.pollInterval().toMillis(), ignored -> pollNow());
     }
 
@@ -95,6 +100,7 @@ public class OutboxRelay {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
+        signal.stop();
     }
 
     /** Undelivered rows seen by the last poll (at most one batch). */
@@ -104,12 +110,16 @@ public class OutboxRelay {
 
     /** One poll, unless one is under way; a full batch is followed by another at once. */
     public void pollNow() {
+        signal.ensureListening(this::pollNow); // a listener lost since the last poll is replaced
         if (!polling.compareAndSet(false, true)) {
+            // The poll under way may have read the table before rows were handed over (a signal): one more after it.
+            pollAgain.set(true);
             return;
         }
+        pollAgain.set(false);
         relayOnce().onTermination().invoke(() -> polling.set(false))
                 .subscribe().with(count -> {
-                    if (count >= config.batchSize()) {
+                    if (count >= config.batchSize() || pollAgain.get()) {
                         vertx.runOnContext(ignored -> pollNow());
                     }
                 }, failure -> LOG.debugf("outbox poll failed (the database is unreachable?): %s", failure));
