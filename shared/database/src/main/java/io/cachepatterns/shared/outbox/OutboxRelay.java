@@ -28,11 +28,11 @@ import org.jboss.logging.Logger;
  * Delivers the invalidations that their writers could not: Redis was unreachable, its breaker open, or the writer
  * died between its commit and its delivery.
  *
- * <p>Every instance runs one and polls the outbox table every {@code cache-outbox.poll-interval}, and at once when a
- * writer hands rows over ({@link OutboxSignal}). A poll locks the
- * due rows it takes ({@code FOR UPDATE SKIP LOCKED}), so instances share the backlog instead of delivering the
- * same rows together; it delivers each distinct invalidation once, deletes the rows Redis took and commits. Rows
- * whose delivery failed stay locked until the commit and are taken again by the next poll, on whichever instance.
+ * <p>Every instance runs one and polls the outbox table every {@code cache-outbox.poll-interval}, at start-up, and at
+ * once when a writer hands rows over ({@link OutboxSignal}). A poll locks the due rows it takes ({@code FOR UPDATE
+ * SKIP LOCKED}), so instances share the backlog instead of delivering the same rows together; it delivers each
+ * distinct invalidation once, deletes the rows Redis took and commits. Rows whose delivery failed stay locked until
+ * the commit and are taken again by the next poll, on whichever instance.
  * A row is due once its writer handed it over (it could not deliver it) or once it is {@code min-age} old (its
  * writer died before it could say): younger ones are still in their writer's hands.
  *
@@ -92,7 +92,7 @@ public class OutboxRelay {
             return;
         }
         fence.guard();
-        pollNow();
+        vertx.runOnContext(ignored -> pollNow()); // rows left by instances that died are due already
         timer = vertx.setPeriodic(config.pollInterval().toMillis(), ignored -> pollNow());
     }
 
