@@ -16,6 +16,7 @@ import io.cachepatterns.shared.stampede.SingleFlight;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.mutiny.core.buffer.Buffer;
+import io.vertx.mutiny.redis.client.Response;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
@@ -167,10 +168,7 @@ public class WriteThrough<T> implements InvalidationTarget {
         if (invalidation.version() == null) {
             return deliver(invalidation.id()); // recorded without a version (by an older release): deleted
         }
-        String key = keys.dataKey(invalidation.id());
-        singleFlight.forget(key);
-        return store.eval(SUPERSEDE, List.of(key), List.of(invalidation.version(), settings.ttlWithJitter().toMillis()))
-                .replaceWithVoid();
+        return supersede(keys.dataKey(invalidation.id()), invalidation.version(), false).replaceWithVoid();
     }
 
     /** Drops {@code id}'s entry, failing when Redis did not take it: an outbox row without a version. */
@@ -197,12 +195,21 @@ public class WriteThrough<T> implements InvalidationTarget {
                     // Before answering: another instance may read the entry now, its fence down (this instance
                     // alone may have timed out). Until it lands or repair-wait has passed; then in the background.
                     String key = keys.dataKey(id);
-                    return repairs.repair(key, () -> {
-                        singleFlight.forget(key);
-                        return store.evalDespiteBreaker(SUPERSEDE, List.of(key),
-                                List.of(version, settings.ttlWithJitter().toMillis()));
-                    });
+                    return repairs.repair(key, () -> supersede(key, version, true));
                 });
+    }
+
+    /**
+     * Replaces {@code key}'s entry with one that holds no value, only the version before {@code committed}
+     * ({@code supersede.lua}), unless Redis has that version or a newer one; reads from now on start their own load.
+     * {@code pastTheBreaker}: a repair, sent even while this instance's breaker is open (see the class comment).
+     */
+    private Uni<Response> supersede(String key, long committed, boolean pastTheBreaker) {
+        singleFlight.forget(key);
+        List<String> keyList = List.of(key);
+        List<Object> args = List.of(committed, settings.ttlWithJitter().toMillis());
+        return pastTheBreaker ? store.evalDespiteBreaker(SUPERSEDE, keyList, args)
+                : store.eval(SUPERSEDE, keyList, args);
     }
 
     private Uni<Void> fill(String id, T value) {
