@@ -1,22 +1,18 @@
 package io.cachepatterns.catalog.outbox;
 
-import static io.cachepatterns.testsupport.StandInProfiles.OPERATOR;
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cachepatterns.catalog.product.ProductApi;
 import io.cachepatterns.shared.outbox.OutboxRelay;
 import io.cachepatterns.shared.outbox.OutboxSignal;
 import io.cachepatterns.testsupport.FaultProxy;
 import io.cachepatterns.testsupport.ProxiedRedisResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.http.ContentType;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledIfEnvironmentVariable;
@@ -51,7 +47,7 @@ class OutboxSignalTest {
 
     @Test
     void aHandOverWakesTheRelaysAtOnceAndTheListenerComesBackAfterItsConnectionDies() throws Exception {
-        long id = createProduct();
+        long id = ProductApi.create("new");
         await("listening for hand-overs", signal::isListening, Duration.ofSeconds(10));
         assertThat(handOverIsSeenWithin(id, Duration.ofSeconds(3))).as("the relay looked at once").isTrue();
 
@@ -75,10 +71,7 @@ class OutboxSignalTest {
         toRedis.refuse();
         boolean seen;
         try {
-            Map<String, Object> body = new HashMap<>(Map.of("sku", "signal-" + UUID.randomUUID(), "name", "renamed",
-                    "description", "a test product", "price", "19.90", "currency", "EUR", "category", "tests"));
-            given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(body)
-                    .when().put("/products/" + id).then().statusCode(200);
+            ProductApi.rename(id, "renamed");
             seen = eventually(() -> relay.backlog() > 0, limit);
         } finally {
             toRedis.resume();
@@ -89,13 +82,6 @@ class OutboxSignalTest {
             return relay.backlog() == 0 && pending() == 0;
         }, Duration.ofSeconds(20));
         return seen;
-    }
-
-    private long createProduct() {
-        Map<String, Object> body = Map.of("sku", "signal-" + UUID.randomUUID(), "name", "new", "description",
-                "a test product", "price", "19.90", "currency", "EUR", "category", "tests");
-        return given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(body)
-                .when().post("/products").then().statusCode(201).extract().jsonPath().getLong("id");
     }
 
     private long pending() {

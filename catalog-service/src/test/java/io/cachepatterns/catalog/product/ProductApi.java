@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /** What the tests do through the REST API, and the database query counter they check. */
-final class ProductApi {
+public final class ProductApi {
 
     private ProductApi() {
     }
@@ -21,7 +21,7 @@ final class ProductApi {
                 "price", "19.90", "currency", "EUR", "category", "tests");
     }
 
-    static long create(String name) {
+    public static long create(String name) {
         return given().header("Authorization", OPERATOR).contentType(ContentType.JSON).body(input(name))
                 .when().post("/products")
                 .then().statusCode(201)
@@ -32,7 +32,7 @@ final class ProductApi {
         return given().when().get("/products/" + id);
     }
 
-    static void rename(long id, String name) {
+    public static void rename(long id, String name) {
         update(id, name).then().statusCode(200);
     }
 
