@@ -15,11 +15,12 @@ import java.util.stream.Stream;
 
 /**
  * A PostgreSQL server process: the installed binaries where there are any, else the zonky embedded distribution
- * that Maven fetched.
+ * that Maven fetched, so that a JDK is enough.
  *
  * <p>PostgreSQL refuses to run as root. As root (CI runs so) the server runs as the {@code postgres} user, or
  * {@code nobody} where there is none, through {@code setpriv}, which replaces itself with the server so that the
- * process we hold is the server's own.
+ * process we hold is the server's own; without installed binaries, the embedded distribution's are unpacked for it
+ * ({@link EmbeddedPostgresBinaries}).
  */
 final class LocalPostgres implements AutoCloseable {
 
@@ -57,9 +58,8 @@ final class LocalPostgres implements AutoCloseable {
             return startInstalled(bin.get(), port);
         }
         if (Processes.isRoot()) {
-            throw new IllegalStateException("PostgreSQL refuses to run as root and no installed binaries were found"
-                    + " to run as another user: install PostgreSQL (Debian: apt-get install postgresql) or run as"
-                    + " a non-root user, who gets the embedded distribution");
+            // PostgreSQL refuses to run as root: the embedded distribution's binaries, unpacked, run as another user.
+            return startInstalled(EmbeddedPostgresBinaries.unpack(), port);
         }
         return startEmbedded(port);
     }

@@ -19,6 +19,9 @@ import java.util.Optional;
  */
 final class LocalRedis implements LocalRedisProcesses {
 
+    /** Set to {@code true}: the embedded binary even where Redis is installed (what a machine with a JDK alone runs). */
+    static final String EMBEDDED_PROPERTY = "cachepatterns.redis.embedded";
+
     private final Path binary;
     private final int port;
     private final Path workDir;
@@ -178,7 +181,7 @@ final class LocalRedis implements LocalRedisProcesses {
         if (process == null) {
             throw new IllegalStateException("redis-server is not running");
         }
-        Processes.run(List.of("kill", "-" + signal, String.valueOf(process.pid())));
+        Processes.signal(process, signal);
     }
 
     @Override
@@ -201,7 +204,11 @@ final class LocalRedis implements LocalRedisProcesses {
         }
     }
 
+    /** Debian's (or any) {@code redis-server} on the PATH, unless {@code -Dcachepatterns.redis.embedded=true}. */
     private static Optional<Path> installed() {
+        if (Boolean.getBoolean(EMBEDDED_PROPERTY)) {
+            return Optional.empty();
+        }
         return Processes.onPath("redis-server");
     }
 

@@ -7,14 +7,15 @@ import java.util.stream.Collectors;
 
 /**
  * A real Redis Cluster on this machine: three primaries and three replicas, {@code redis-server} processes on free
- * loopback ports, joined by {@code redis-cli --cluster create}. Debian's Redis 7 is needed (the embedded 6.2 binary
- * has no sharded pub/sub). A node that dies is replaced by its replica after about twice the node timeout (2 s here)
- * plus an election.
+ * loopback ports (Debian's where installed, else the embedded binary: {@link LocalRedis}), joined with the cluster's
+ * own commands. A node that dies is replaced by its replica after about twice the node timeout (2 s here) plus an
+ * election.
  */
 final class LocalRedisCluster implements LocalRedisGroup {
 
     static final Duration NODE_TIMEOUT = Duration.ofSeconds(2);
     private static final int NODES = 6;
+    private static final int SLOTS = 16384;
 
     private final List<LocalRedis> nodes;
 
@@ -23,9 +24,6 @@ final class LocalRedisCluster implements LocalRedisGroup {
     }
 
     static LocalRedisCluster start() {
-        Processes.onPath("redis-cli").orElseThrow(() -> new IllegalStateException(
-                "a local Redis Cluster needs redis-server and redis-cli 7 (Debian: apt-get install redis-server"
-                        + " redis-tools)"));
         List<LocalRedis> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < NODES; i++) {
@@ -33,10 +31,7 @@ final class LocalRedisCluster implements LocalRedisGroup {
                         "--cluster-config-file", "nodes.conf",
                         "--cluster-node-timeout", String.valueOf(NODE_TIMEOUT.toMillis()))));
             }
-            List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-            nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
-            create.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
-            Processes.run(create);
+            join(nodes);
             LocalRedisCluster cluster = new LocalRedisCluster(nodes);
             cluster.awaitHealthy();
             return cluster;
@@ -44,6 +39,53 @@ final class LocalRedisCluster implements LocalRedisGroup {
             nodes.forEach(LocalRedis::close);
             throw e;
         }
+    }
+
+    /**
+     * What {@code redis-cli --cluster create ... --cluster-replicas 1} does, with the cluster's own commands (so
+     * that neither {@code redis-cli} nor Redis 7 is needed): every node meets the first, the first half of the
+     * nodes share the slots in equal ranges, and each node of the second half replicates one of them.
+     */
+    private static void join(List<LocalRedis> nodes) {
+        int primaries = nodes.size() / 2;
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            try (RedisCli node = RedisCli.connect(nodes.get(i).url())) {
+                ids.add(String.valueOf(node.call("CLUSTER", "MYID")));
+                node.call("CLUSTER", "SET-CONFIG-EPOCH", String.valueOf(i + 1));
+                if (i > 0) {
+                    node.call("CLUSTER", "MEET", "127.0.0.1", String.valueOf(nodes.get(0).port()));
+                }
+                if (i < primaries) {
+                    List<Object> addSlots = new ArrayList<>(List.of("CLUSTER", "ADDSLOTS"));
+                    for (int slot = SLOTS * i / primaries; slot < SLOTS * (i + 1) / primaries; slot++) {
+                        addSlots.add(String.valueOf(slot));
+                    }
+                    node.call(addSlots.toArray());
+                }
+            }
+        }
+        Processes.waitUntil(Duration.ofSeconds(30), () -> everyNodeKnows(nodes, ids),
+                () -> "the Redis Cluster's nodes did not all meet");
+        for (int i = primaries; i < nodes.size(); i++) {
+            try (RedisCli replica = RedisCli.connect(nodes.get(i).url())) {
+                replica.call("CLUSTER", "REPLICATE", ids.get(i - primaries));
+            }
+        }
+    }
+
+    private static boolean everyNodeKnows(List<LocalRedis> nodes, List<String> ids) {
+        for (LocalRedis node : nodes) {
+            try (RedisCli cli = RedisCli.connect(node.url())) {
+                String known = String.valueOf(cli.call("CLUSTER", "NODES"));
+                if (!ids.stream().allMatch(known::contains) || known.contains("handshake")) {
+                    return false;
+                }
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Every node's URL, for {@code quarkus.redis.hosts} with {@code client-type=cluster}. */

@@ -102,15 +102,24 @@ final class Processes {
     /** SIGINT: PostgreSQL's fast shutdown, which does not wait for clients to disconnect (SIGTERM would). */
     static void interrupt(Process process) {
         try {
-            new ProcessBuilder("kill", "-INT", String.valueOf(process.pid())).start().waitFor(5, TimeUnit.SECONDS);
+            signal(process, "INT");
             if (!process.waitFor(20, TimeUnit.SECONDS)) {
                 terminate(process);
             }
-        } catch (IOException e) {
+        } catch (RuntimeException e) {
             terminate(process);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Sends {@code signal} (a name: {@code STOP}, {@code CONT}, {@code INT}) to the process. Java can send only TERM and
+     * KILL, so this asks {@code /bin/sh}, whose {@code kill} is a builtin: a machine without procps (a minimal
+     * Debian has no {@code kill} program) can run it too.
+     */
+    static void signal(Process process, String signal) {
+        run(List.of("/bin/sh", "-c", "kill -s \"$0\" \"$1\"", signal, String.valueOf(process.pid())));
     }
 
     static String tail(Path log) {
