@@ -170,8 +170,9 @@ final class LocalPostgres implements AutoCloseable {
         if (user.isEmpty()) {
             return command;
         }
-        List<String> wrapped = new ArrayList<>(List.of("setpriv", "--reuid=" + user.get(), "--regid=" + user.get(),
-                "--init-groups", "--"));
+        // The user's own group by number: "nobody"'s group is named "nogroup" on Debian.
+        List<String> wrapped = new ArrayList<>(List.of("setpriv", "--reuid=" + user.get(),
+                "--regid=" + Processes.groupIdOf(user.get()), "--clear-groups", "--"));
         wrapped.addAll(command);
         return wrapped;
     }

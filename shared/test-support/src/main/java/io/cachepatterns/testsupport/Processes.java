@@ -44,6 +44,19 @@ final class Processes {
         return "root".equals(System.getProperty("user.name"));
     }
 
+    /** The primary group id of {@code user}, from /etc/passwd. */
+    static String groupIdOf(String user) {
+        try {
+            return Files.readAllLines(Path.of("/etc/passwd")).stream()
+                    .filter(line -> line.startsWith(user + ":"))
+                    .map(line -> line.split(":")[3])
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no user " + user + " in /etc/passwd"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static boolean userExists(String user) {
         try {
             return Files.readAllLines(Path.of("/etc/passwd")).stream().anyMatch(line -> line.startsWith(user + ":"));
