@@ -57,6 +57,20 @@ class LikeTest {
     }
 
     @Test
+    void aStrangersIdempotencyKeyCannotBlockAUsersLike() {
+        String item = item();
+        // Profile ids are public and a like's first generation predictable: a stranger sends the key the service
+        // would use for that like, on an anonymous view of the same item.
+        for (String forged : new String[] {"like:405:1", "like:405:0", "unlike:405:1", "server:like:405:1"}) {
+            given().header("Idempotency-Key", forged).when().post("/items/" + item + "/views")
+                    .then().statusCode(202);
+        }
+        assertThat(like(item, StandInProfiles.get().bearer(405))).as("the user's like is counted").isEqualTo(1);
+        given().when().get("/items/" + item + "/stats").then().statusCode(200)
+                .body("views", equalTo(4)).body("likes", equalTo(1));
+    }
+
+    @Test
     void likesNeedASignedInUser() {
         String item = item();
         given().when().post("/items/" + item + "/likes").then().statusCode(401).contentType(PROBLEM);

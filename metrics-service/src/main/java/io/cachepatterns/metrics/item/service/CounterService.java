@@ -25,6 +25,8 @@ public class CounterService {
 
     public static final String CACHE = "counters";
     public static final List<String> FIELDS = List.of("views", "likes");
+    /** The prefix of every client's {@code Idempotency-Key}; the service's own keys never start with it. */
+    static final String CLIENT_KEYS = "client:";
     private static final Logger LOG = Logger.getLogger(CounterService.class);
 
     private final CounterRepository repository;
@@ -58,10 +60,17 @@ public class CounterService {
     }
 
     /**
-     * Adds to a counter (a negative {@code by} takes away; never below zero) and answers the new values. With an
-     * {@code idempotencyKey}, a retry of the same request is applied once and answered as the first time.
+     * Adds to a counter (a negative {@code by} takes away; never below zero) and answers the new values. With a
+     * client's {@code idempotencyKey}, a retry of the same request is applied once and answered as the first time.
+     *
+     * <p>Client keys are kept under {@value #CLIENT_KEYS}, apart from the keys this service makes for its own
+     * increments ({@link #setLike}): no request can take a key the service will need, whatever it sends.
      */
     public Uni<Added> add(String itemId, String field, long by, String idempotencyKey) {
+        return increment(itemId, field, by, idempotencyKey == null ? null : CLIENT_KEYS + idempotencyKey);
+    }
+
+    private Uni<Added> increment(String itemId, String field, long by, String idempotencyKey) {
         if (!config.writeBehind()) {
             return repository.incrementDirectly(itemId, field.equals("views") ? by : 0, field.equals("likes") ? by : 0)
                     .map(values -> new Added(ItemCounter.of(itemId, values), false));
@@ -103,7 +112,7 @@ public class CounterService {
 
     private Uni<ItemCounter> count(String itemId, long profileId, LikeRepository.Owed owed) {
         String key = (owed.liked() ? "like:" : "unlike:") + profileId + ":" + owed.generation();
-        return add(itemId, "likes", owed.delta(), key)
+        return increment(itemId, "likes", owed.delta(), key)
                 .call(added -> likes.counted(itemId, profileId, owed.generation()))
                 .map(Added::counter);
     }
