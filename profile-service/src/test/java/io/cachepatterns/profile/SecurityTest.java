@@ -109,7 +109,9 @@ class SecurityTest {
     @Test
     void aCachedSessionRewrittenInRedisWithoutTheSecretIsNotTrusted() {
         ProfileApi.Account user = account();
-        given().header("Authorization", user.bearer()).when().get("/sessions/current").then().statusCode(200);
+        // The owner's own read authenticates here, and caches the session (GET /sessions/current, another service's
+        // check, does not: the asking service fills the entry).
+        given().header("Authorization", user.bearer()).when().get("/profiles/" + user.id()).then().statusCode(200);
         String key = "profile:sessions:v2:{" + Authenticator.hash(user.token()) + "}";
         try (RedisCli redis = RedisCli.connect(TestServers.get().redisUrl())) {
             String cached = awaitValue(redis, key); // the cache is filled once the answer has left
@@ -119,9 +121,10 @@ class SecurityTest {
             given().contentType(ContentType.JSON).header("Authorization", user.bearer())
                     .body(Map.of("roles", List.of("admin"))).when().put("/profiles/" + user.id() + "/roles")
                     .then().statusCode(403);
-            // ... and the entry was dropped; the next check reads the database and caches the truth again.
+            // ... and the entry was dropped; the next check reads the database, and the next read caches the truth.
             given().header("Authorization", user.bearer()).when().get("/sessions/current").then().statusCode(200)
                     .body("roles", equalTo(List.of()));
+            given().header("Authorization", user.bearer()).when().get("/profiles/" + user.id()).then().statusCode(200);
             assertThat(awaitValue(redis, key)).contains("\"roles\":[]");
         }
     }

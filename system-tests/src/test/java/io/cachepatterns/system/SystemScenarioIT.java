@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cachepatterns.testsupport.ApiCalls;
 import io.cachepatterns.testsupport.LocalPrometheus;
 import io.cachepatterns.testsupport.LocalStack;
+import io.cachepatterns.testsupport.RedisCli;
 import io.cachepatterns.testsupport.ServiceProcess;
 import io.cachepatterns.testsupport.TestServers;
 import java.net.http.HttpResponse;
@@ -128,6 +129,58 @@ class SystemScenarioIT {
         assertThat(send("catalog", "DELETE", "/products/" + productId, null, token).statusCode()).isEqualTo(401);
         assertThat(send("metrics", "DELETE", "/items/" + productId + "/likes", null, token).statusCode())
                 .isEqualTo(401);
+    }
+
+    /**
+     * A session that is not in the cache (new, expired from it, or Redis restarted empty), used first at another
+     * service: that service takes the entry's lease and asks profile-service, then fills the entry. profile-service's
+     * answer must not wait for that lease, or it waits out {@code lease-wait} (500 ms) on every cold session.
+     */
+    @Test
+    @Order(3)
+    void aColdSessionIsCheckedAtAnotherServiceWithoutALeaseWait() {
+        String username = "cold_" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(send("profile", "POST", "/profiles", "{\"username\":\"" + username + "\",\"password\":"
+                + "\"correct-horse-2\",\"displayName\":\"Cold\",\"email\":\"cold@example.com\"}", null)
+                .statusCode()).isEqualTo(201);
+        String token = field(send("profile", "POST", "/sessions", "{\"username\":\"" + username + "\",\"password\":"
+                + "\"correct-horse-2\"}", null).body(), "token");
+        // The sessions' entries are named after the token's SHA-256 (Authenticator.hash).
+        String entry = "profile:sessions:v*:{" + sha256(token) + "}";
+        try (RedisCli redis = RedisCli.connect(TestServers.get().redisUrl())) {
+            redis.keys(entry).forEach(key -> redis.call("DEL", key));
+            double waitsBefore = leaseWaitTimeouts("profile", "sessions");
+
+            long started = System.nanoTime();
+            HttpResponse<String> first = send("metrics", "GET", "/items/cold-item/likes/mine", null, token);
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+            System.out.printf("a cold session checked at metrics-service: %d ms%n", millis);
+            assertThat(leaseWaitTimeouts("profile", "sessions")).as("profile-service waited out a lease")
+                    .isEqualTo(waitsBefore);
+            assertThat(redis.keys(entry)).as("the session's entry is filled").hasSize(1);
+        }
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The sum of {@code cache_lease_wait_timeouts_total} of {@code cache} at {@code service}. */
+    private static double leaseWaitTimeouts(String service, String cache) {
+        Matcher counter = Pattern.compile("^cache_lease_wait_timeouts_total\\{[^}]*cache=\"" + cache
+                + "\"[^}]*} ([0-9.eE+]+)$", Pattern.MULTILINE).matcher(send(service, "GET", "/q/metrics", null, null)
+                .body());
+        double sum = 0;
+        while (counter.find()) {
+            sum += Double.parseDouble(counter.group(1));
+        }
+        return sum;
     }
 
     private static String await(String service, String path, Predicate<String> until) {

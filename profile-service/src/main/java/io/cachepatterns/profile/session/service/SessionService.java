@@ -59,7 +59,7 @@ public class SessionService {
 
     /** The live session named by an {@code Authorization: Bearer <token>} header, or a 401 problem. */
     public Uni<SessionView> current(String authorization) {
-        return authenticator.session(authorization).map(SessionView::of);
+        return authenticator.sessionForAnotherService(authorization).map(SessionView::of);
     }
 
     /**

@@ -25,7 +25,8 @@ import org.jboss.logging.Logger;
  * <p>Sessions are cached aside in Redis under profile-service's keys ({@code profile:sessions:v2:{sha256(token)}}),
  * which profile-service writes and deletes too: a logout deletes the one entry every service reads, so it is seen
  * by the whole fleet at once. A miss asks the {@link SessionSource} (profile-service) and caches its answer for as
- * long as the session has left, at most {@code cache.sessions.ttl}.
+ * long as the session has left, at most {@code cache.sessions.ttl}; profile-service answers such a check without
+ * taking the entry's lease, which the asker holds ({@link #sessionForAnotherService}).
  *
  * <p><b>Guarantees.</b> A logout (or a role change) is seen everywhere as soon as its invalidation reaches Redis, and
  * at the latest after {@code cache.sessions.ttl} (5 minutes) if Redis could not take it; an expired session is
@@ -90,6 +91,19 @@ public class Authenticator {
         return Uni.createFrom().item(() -> tokenOf(authorization)).flatMap(this::grant);
     }
 
+    /**
+     * The live session of the header's token, for profile-service to answer another service's check
+     * ({@code GET /sessions/current}): that service missed the entry, holds its lease and fills it with this answer,
+     * so this read neither takes the lease nor fills (else it would wait out {@code lease-wait} for the asker's lease
+     * on every cold session). A 401 problem if there is none.
+     */
+    public Uni<SessionGrant> sessionForAnotherService(String authorization) {
+        return Uni.createFrom().item(() -> tokenOf(authorization)).flatMap(token -> {
+            String tokenHash = hash(token);
+            return verified(tokenHash, token, sessions.getWithoutFilling(tokenHash, () -> signedLoad(token, tokenHash)));
+        });
+    }
+
     /** The cache of sessions, for the owner of the sessions to invalidate entries through its outbox. */
     public CacheAside<SessionGrant> sessionCache() {
         return sessions;
@@ -97,8 +111,16 @@ public class Authenticator {
 
     private Uni<SessionGrant> grant(String token) {
         String tokenHash = hash(token);
-        return sessions.get(tokenHash, () -> load(token, tokenHash).map(grant -> grant == null ? null
-                        : signer.sign(tokenHash, grant)))
+        return verified(tokenHash, token, sessions.get(tokenHash, () -> signedLoad(token, tokenHash)));
+    }
+
+    private Uni<SessionGrant> signedLoad(String token, String tokenHash) {
+        return load(token, tokenHash).map(grant -> grant == null ? null : signer.sign(tokenHash, grant));
+    }
+
+    /** A cached grant checked: its MAC (else dropped and loaded again) and its expiry (else a 401 problem). */
+    private Uni<SessionGrant> verified(String tokenHash, String token, Uni<SessionGrant> cached) {
+        return cached
                 .flatMap(grant -> {
                     if (grant == null || signer.verify(tokenHash, grant)) {
                         return Uni.createFrom().item(grant);

@@ -23,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -122,15 +123,39 @@ public class CacheAside<T> implements InvalidationTarget {
         return meters.spans().around("cache.get", () -> untracedRead(id, loader), CacheRead::result);
     }
 
+    /**
+     * Like {@link #get}, for a read made on behalf of another instance that missed the same entry and fills it
+     * itself (profile-service answering another service's session check: that service holds the entry's lease). A
+     * miss neither takes the lease nor fills, so it never waits out {@code leaseWait} for the asker's own lease, and
+     * the asker's fill stays the one guarded against stale sets. Concurrent misses of one key on this instance still
+     * share one load ({@link SingleFlight}); Redis down reads the loader, as {@link #get} does.
+     */
+    public Uni<T> getWithoutFilling(String id, Supplier<Uni<T>> loader) {
+        if (settings.servesStale()) {
+            return get(id, loader); // stale-if-error needs the reader's own fills
+        }
+        return meters.spans().around("cache.get", () -> untracedRead(id, loader, (key, context) -> singleFlight.run(
+                key, () -> VertxContexts.runOn(context, () -> meters.timedLoad(loader))
+                        .map(value -> CacheRead.loaded(Source.MISS, value, codec)))), CacheRead::result)
+                .map(CacheRead::value);
+    }
+
     private Uni<CacheRead<T>> untracedRead(String id, Supplier<Uni<T>> loader) {
+        if (settings.servesStale() && settings.enabled()) {
+            return readServingStale(id, keys.dataKey(id), VertxContexts.current(), loader);
+        }
+        return untracedRead(id, loader,
+                (key, context) -> singleFlight.run(key, () -> loadUnderLease(id, context, loader)));
+    }
+
+    /** Redis first; a hit is served as it is, a miss goes to {@code onMiss} (with the key and the caller's context). */
+    private Uni<CacheRead<T>> untracedRead(String id, Supplier<Uni<T>> loader,
+                                           BiFunction<String, Context, Uni<CacheRead<T>>> onMiss) {
         if (!settings.enabled()) {
             return meters.timedLoad(loader).map(value -> CacheRead.loaded(Source.BYPASS, value, codec));
         }
         String key = keys.dataKey(id);
         Context context = VertxContexts.current();
-        if (settings.servesStale()) {
-            return readServingStale(id, key, context, loader);
-        }
         return store.get(key)
                 .onItemOrFailure().transformToUni((cached, failure) -> {
                     if (failure != null) {
@@ -141,7 +166,7 @@ public class CacheAside<T> implements InvalidationTarget {
                         return Uni.createFrom().item(fromCache(cached));
                     }
                     meters.misses().increment();
-                    return singleFlight.run(key, () -> loadUnderLease(id, context, loader));
+                    return onMiss.apply(key, context);
                 });
     }
 
