@@ -92,6 +92,39 @@ class LeaderboardTest {
         assertEquals(31, after.size());
     }
 
+    /**
+     * A read bounded by {@code load-timeout} (5 s) even when its rebuild waits on the database: PostgreSQL holds the
+     * scores table locked for 12 s while the set must be rebuilt, and the read answers a 503 problem at the bound
+     * instead of waiting for the lock (before the bound covered rebuilds and the database fallback: a 200 after 12 s).
+     */
+    @Test
+    void aRebuildThatWaitsOnTheDatabaseIsAnswered503AtTheLoadTimeout() throws Exception {
+        String board = "b-" + UUID.randomUUID().toString().substring(0, 8);
+        score(board, "ann", 10);
+        redis.send(Request.cmd(Command.DEL).arg("metrics:leaderboards:v1:{" + board + "}")
+                .arg("metrics:leaderboards:v1:{" + board + "}:complete")).await().indefinitely();
+        try (Connection locker = Database.connect(Database.NAME)) {
+            locker.setAutoCommit(false);
+            locker.createStatement().execute("LOCK TABLE leaderboard_score IN ACCESS EXCLUSIVE MODE");
+            Thread unlock = new Thread(() -> {
+                try {
+                    Thread.sleep(12_000);
+                    locker.rollback();
+                } catch (Exception e) {
+                    // the connection is closed below either way
+                }
+            });
+            unlock.start();
+            long started = System.nanoTime();
+            given().when().get("/leaderboards/" + board).then().statusCode(503)
+                    .contentType("application/problem+json");
+            System.out.printf("a leaderboard read over a locked table answered after %d ms%n",
+                    (System.nanoTime() - started) / 1_000_000);
+            unlock.join();
+        }
+        assertEquals(List.of("ann"), ranking(board), "rebuilt once the table is free again");
+    }
+
     @Test
     void withRedisStoppedRanksComeFromTheDatabase() throws Exception {
         var servers = io.cachepatterns.testsupport.TestServers.get();

@@ -1,11 +1,13 @@
 package io.cachepatterns.shared.patterns;
 
 import io.cachepatterns.shared.core.CacheSettings;
+import io.cachepatterns.shared.core.Detached;
 import io.cachepatterns.shared.core.LuaScript;
 import io.cachepatterns.shared.core.PendingRepairs;
 import io.cachepatterns.shared.core.RedisStore;
 import io.cachepatterns.shared.core.VertxContexts;
 import io.cachepatterns.shared.metrics.CacheMetrics;
+import io.cachepatterns.shared.problem.ProblemException;
 import io.cachepatterns.shared.stampede.Lease;
 import io.cachepatterns.shared.stampede.SingleFlight;
 import io.micrometer.core.instrument.Counter;
@@ -43,11 +45,15 @@ import org.jboss.logging.Logger;
  *       of Redis answering again, before an instance that saw the outage lowers its fence; this instance reads the
  *       set from the database meanwhile. The marker lives {@code ttl} (an hour by default), so even a repair lost
  *       with its instance is made good by the next rebuild within that time.</li>
+ *   <li>A committed score reaches the set (or the set is marked incomplete) even when its writer's caller gives up
+ *       while the commit is under way: the write runs detached from the request.</li>
  *   <li>One rebuild of a set at a time across instances (a lease); others wait briefly for it, or answer from the
  *       database meanwhile.</li>
  *   <li>Reading a ranking that does not exist leaves only a short-lived marker ({@code absent-ttl}), no set.</li>
  *   <li>While Redis fails, ranks are computed from the database (slower, never wrong), on a worker thread: never
  *       a whole ranking sorted on the event loop.</li>
+ *   <li>A read answers within {@code load-timeout} (5 s), its rebuild and its fallback to the database included, or
+ *       fails with a 503 problem; a rebuild it started goes on and completes the set for the next read.</li>
  * </ul>
  * Nothing is lost: the database holds every score.
  */
@@ -102,9 +108,13 @@ public class SortedSetWriteThrough {
         this.degraded = metrics.registry().counter(CacheMetrics.DEGRADED, tags);
     }
 
-    /** Commits the score ({@code commit} answers the member's stored score), then adds it to the sorted set. */
+    /**
+     * Commits the score ({@code commit} answers the member's stored score), then adds it to the sorted set. Detached
+     * ({@link Detached}): a caller that gives up once the commit was sent (a client that disconnected) stops only its
+     * own wait; the {@code ZADD}, or the repair that marks the set incomplete, still follows the commit.
+     */
     public Uni<Long> write(String set, String member, Supplier<Uni<Long>> commit) {
-        return Uni.createFrom().deferred(() -> commit.get())
+        return Detached.run(() -> commit.get()
                 .call(stored -> store.command(Command.ZADD, List.of(key(set), "GT", stored, member))
                         .replaceWithVoid()
                         .onFailure().recoverWithUni(failure -> {
@@ -114,30 +124,41 @@ public class SortedSetWriteThrough {
                             // Before answering: another instance may be reading the set now, its fence down (this
                             // instance alone may have timed out). Until it lands or repair-wait; then in the background.
                             return markIncomplete(set);
-                        }));
+                        })));
     }
 
     /** The top {@code limit} members, rebuilding the set from {@code all} first if it is not complete. */
     public Uni<List<Ranked>> top(String set, int limit, Supplier<Uni<List<Scored>>> all) {
-        return Uni.createFrom().deferred(() -> {
+        return withinLoadTimeout(set, Uni.createFrom().deferred(() -> {
             Context caller = VertxContexts.current();
             return readComplete(set, all, () -> store.eval(TOP, keys(set), List.of(limit - 1)))
                     .map(SortedSetWriteThrough::ranked)
                     .onFailure().recoverWithUni(failure -> fromDatabase(caller, all, ranking ->
                             ranking.subList(0, Math.min(limit, ranking.size()))));
-        });
+        }));
     }
 
     /** A member's rank and score, or {@code null} if it has none. */
     public Uni<Ranked> rank(String set, String member, Supplier<Uni<List<Scored>>> all) {
-        return Uni.createFrom().deferred(() -> {
+        return withinLoadTimeout(set, Uni.createFrom().deferred(() -> {
             Context caller = VertxContexts.current();
             return readComplete(set, all, () -> store.eval(RANK, keys(set), List.of(member)))
                     .map(reply -> reply.size() == 0 ? null : new Ranked(reply.get(0).toLong() + 1, member,
                             (long) Double.parseDouble(reply.get(1).toString())))
                     .onFailure().recoverWithUni(failure -> fromDatabase(caller, all, ranking -> ranking.stream()
                             .filter(ranked -> ranked.member().equals(member)).findFirst().orElse(null)));
-        });
+        }));
+    }
+
+    /**
+     * A read, its rebuild and its fallback to the database together take at most {@code load-timeout}, then fail
+     * (a 503 problem). A rebuild under way is not cancelled by a reader that gives up: it runs in a single flight and
+     * completes the set for the next read.
+     */
+    private <R> Uni<R> withinLoadTimeout(String set, Uni<R> read) {
+        return read.ifNoItem().after(settings.loadTimeout()).failWith(() -> ProblemException.unavailable("ranking "
+                + name + ": " + set + " could not be read within " + settings.loadTimeout().toMillis()
+                + " ms; try again shortly"));
     }
 
     /**

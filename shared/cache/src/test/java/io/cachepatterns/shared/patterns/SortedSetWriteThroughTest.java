@@ -80,6 +80,38 @@ class SortedSetWriteThroughTest {
         assertEquals(1, bob.rank());
     }
 
+    /**
+     * A writer whose caller gives up (a client that disconnects while the player's row is locked) after the score was
+     * sent to the database: the database commits it anyway, so the ranking must get it too, whoever still waits.
+     */
+    @Test
+    void aScoreCommittedAfterItsCallerGaveUpStillReachesTheRanking() throws Exception {
+        SortedSetWriteThrough boards = caches.sortedSetWriteThrough("boards-test");
+        String board = "b-" + UUID.randomUUID();
+        List<Scored> database = new CopyOnWriteArrayList<>(List.of(new Scored("alice", 10)));
+        assertEquals(1, boards.top(board, 10, () -> Uni.createFrom().item(List.copyOf(database)))
+                .await().atMost(Duration.ofSeconds(5)).size(), "the set is complete, with alice");
+
+        // The commit completes 300 ms after it was sent, whatever the caller does meanwhile.
+        CompletableFuture<Long> committed = new CompletableFuture<>();
+        var caller = boards.write(board, "bob", () -> {
+            CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS).execute(() -> {
+                database.add(new Scored("bob", 50));
+                committed.complete(50L);
+            });
+            return Uni.createFrom().completionStage(() -> committed.thenApply(score -> score)); // a copy: not cancelled
+        }).subscribe().with(ignored -> { }, ignored -> { });
+        Thread.sleep(100);
+        caller.cancel(); // the client went away while the commit was under way
+        committed.get(5, TimeUnit.SECONDS);
+        Thread.sleep(500);
+
+        Ranked bob = boards.rank(board, "bob", () -> Uni.createFrom().item(List.copyOf(database)))
+                .await().atMost(Duration.ofSeconds(5));
+        assertThat(bob).as("bob's committed score is ranked").isNotNull();
+        assertEquals(1, bob.rank());
+    }
+
     @Test
     void concurrentReadsOfALostBoardRebuildItOnce() {
         SortedSetWriteThrough boards = caches.sortedSetWriteThrough("boards-test");
