@@ -162,6 +162,13 @@ class ProductValidationTest {
                 .then().statusCode(400).contentType(PROBLEM).body("errors.field", hasItem("page"));
         given().queryParam("size", "many").when().get("/products")
                 .then().statusCode(400).contentType(PROBLEM);
+        // No page starts past the 10 000th row: PostgreSQL would read and skip every row before it.
+        given().queryParam("page", 100_000).queryParam("size", 100).when().get("/products")
+                .then().statusCode(400).contentType(PROBLEM).body("errors.field", hasItem("page"));
+        given().queryParam("page", 100).queryParam("size", 100).when().get("/products")
+                .then().statusCode(400).contentType(PROBLEM).body("errors.field", hasItem("page"));
+        given().queryParam("page", 99).queryParam("size", 100).when().get("/products").then().statusCode(200);
+        given().queryParam("page", 9_999).queryParam("size", 1).when().get("/products").then().statusCode(200);
     }
 
     @Test

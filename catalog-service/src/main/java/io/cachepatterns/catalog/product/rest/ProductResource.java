@@ -39,6 +39,8 @@ public class ProductResource {
     /** Says where a read was served from: HIT, MISS, DEGRADED (Redis down) or BYPASS (cache off). */
     public static final String CACHE_HEADER = CacheRead.HEADER;
     static final int MAX_PAGE_SIZE = 100;
+    /** The deepest row a page may start at. */
+    static final int MAX_OFFSET = 10_000;
 
     private final ProductService service;
     private final ObjectMapper mapper;
@@ -79,7 +81,7 @@ public class ProductResource {
 
     /**
      * A page of products, optionally of one category, by id or newest first ({@code sort=newest}); a {@code size}
-     * above 100 is served as 100. With {@code ids=1,2,3} (up to 100): exactly those that exist, in one query.
+     * above 100 is served as 100, and no page starts past the 10 000th product (a 400 naming {@code page}). With {@code ids=1,2,3} (up to 100): exactly those that exist, in one query.
      */
     @GET
     public Uni<ProductPage> list(@RestQuery @Size(max = 64) String category, @RestQuery String page,
@@ -90,8 +92,10 @@ public class ProductResource {
         if (sort != null && !sort.equals("id") && !sort.equals("newest")) {
             throw ProblemException.badRequest("sort", "must be 'id' or 'newest'");
         }
-        return service.page(category, Params.intBetween("page", page, 0, 0, 100_000),
-                Math.min(Params.intBetween("size", size, 20, 1, Integer.MAX_VALUE), MAX_PAGE_SIZE),
+        int pageSize = Math.min(Params.intBetween("size", size, 20, 1, Integer.MAX_VALUE), MAX_PAGE_SIZE);
+        // PostgreSQL reads an offset's rows and throws them away: pages end at the 10 000th product, so that one
+        // request cannot make it skip millions (narrow by category to see further).
+        return service.page(category, Params.intBetween("page", page, 0, 0, MAX_OFFSET / pageSize - 1), pageSize,
                 "newest".equals(sort));
     }
 
