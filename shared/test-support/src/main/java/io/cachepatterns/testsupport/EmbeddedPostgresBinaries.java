@@ -57,9 +57,12 @@ final class EmbeddedPostgresBinaries {
                     }
                     if (entry.isDirectory()) {
                         Files.createDirectories(path);
-                    } else if (entry.isSymbolicLink() || entry.isLink()) {
+                    } else if (entry.isSymbolicLink()) {
                         Files.createDirectories(path.getParent());
                         Files.createSymbolicLink(path, Path.of(entry.getLinkName()));
+                    } else if (entry.isLink()) { // a hard link names its target from the top of the bundle
+                        Files.createDirectories(path.getParent());
+                        Files.createLink(path, staging.resolve(entry.getLinkName()));
                     } else {
                         Files.createDirectories(path.getParent());
                         Files.copy(tar, path, StandardCopyOption.REPLACE_EXISTING);
