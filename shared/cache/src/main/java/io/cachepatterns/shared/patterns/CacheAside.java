@@ -135,8 +135,7 @@ public class CacheAside<T> implements InvalidationTarget {
             return get(id, loader); // stale-if-error needs the reader's own fills
         }
         return meters.spans().around("cache.get", () -> untracedRead(id, loader, (key, context) -> singleFlight.run(
-                key, () -> VertxContexts.runOn(context, () -> meters.timedLoad(loader))
-                        .map(value -> CacheRead.loaded(Source.MISS, value, codec)))), CacheRead::result)
+                key, () -> loadWithoutFilling(context, loader, Source.MISS))), CacheRead::result)
                 .map(CacheRead::value);
     }
 
@@ -448,8 +447,7 @@ public class CacheAside<T> implements InvalidationTarget {
                         return Uni.createFrom().item(fromCache(cached));
                     }
                     meters.leaseWaitTimeouts().increment();
-                    return VertxContexts.runOn(context, () -> meters.timedLoad(loader))
-                            .map(value -> CacheRead.loaded(Source.MISS, value, codec));
+                    return loadWithoutFilling(context, loader, Source.MISS);
                 });
     }
 
@@ -468,8 +466,13 @@ public class CacheAside<T> implements InvalidationTarget {
     private Uni<CacheRead<T>> degraded(Context context, Supplier<Uni<T>> loader, Throwable failure) {
         meters.degraded().increment();
         LOG.debugf("cache %s: Redis unavailable (%s), reading from the loader", name, failure.toString());
+        return loadWithoutFilling(context, loader, Source.DEGRADED);
+    }
+
+    /** The loader on the caller's context, bounded by the load timeout; nothing is written to Redis. */
+    private Uni<CacheRead<T>> loadWithoutFilling(Context context, Supplier<Uni<T>> loader, Source source) {
         return VertxContexts.runOn(context, () -> meters.timedLoad(loader))
-                .map(value -> CacheRead.loaded(Source.DEGRADED, value, codec));
+                .map(value -> CacheRead.loaded(source, value, codec));
     }
 
 
