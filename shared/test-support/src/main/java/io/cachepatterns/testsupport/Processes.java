@@ -46,22 +46,23 @@ final class Processes {
 
     /** The primary group id of {@code user}, from /etc/passwd. */
     static String groupIdOf(String user) {
-        try {
-            return Files.readAllLines(Path.of("/etc/passwd")).stream()
-                    .filter(line -> line.startsWith(user + ":"))
-                    .map(line -> line.split(":")[3])
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no user " + user + " in /etc/passwd"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return passwdEntry(user).map(fields -> fields[3])
+                .orElseThrow(() -> new IllegalStateException("no user " + user + " in /etc/passwd"));
     }
 
     static boolean userExists(String user) {
+        return passwdEntry(user).isPresent();
+    }
+
+    /** {@code user}'s line of /etc/passwd, split at its colons; empty if there is none (or no such file). */
+    private static Optional<String[]> passwdEntry(String user) {
         try {
-            return Files.readAllLines(Path.of("/etc/passwd")).stream().anyMatch(line -> line.startsWith(user + ":"));
+            return Files.readAllLines(Path.of("/etc/passwd")).stream()
+                    .filter(line -> line.startsWith(user + ":"))
+                    .map(line -> line.split(":"))
+                    .findFirst();
         } catch (IOException e) {
-            return false;
+            return Optional.empty();
         }
     }
 
